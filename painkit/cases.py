@@ -56,7 +56,7 @@ class Comorbidity(_Strict):
     def _known(cls, v: str) -> str:
         known = yamlio.data_file("conditions.yaml")["conditions"]
         if v not in known:
-            raise ValueError(f"'{v}' is not a known condition id; allowed: {', '.join(sorted(known))}")
+            raise ValueError(f"not a known condition id; allowed: {', '.join(sorted(known))}")
         return v
 
 

@@ -33,8 +33,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_new_case(args: argparse.Namespace) -> int:
+    from .errors import CaseError
     from .template import write_template
 
-    path = write_template(args.id, Path(args.folder))
+    try:
+        path = write_template(args.id, Path(args.folder))
+    except CaseError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     print(f"wrote {path}; fill it in, then run: python -m painkit validate {args.folder}")
     return 0
