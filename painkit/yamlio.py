@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+# libyaml's C loader when PyYAML was built with it (the wheels are): same safety, ~10x faster.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 1_000_000  # a real case file is a few kB
 MAX_DEPTH = 20
 MAX_ALIASES = 50
@@ -25,7 +27,7 @@ def _check_events(text: str) -> None:
     """Walk parser events: count aliases and nesting depth without building anything."""
     depth = aliases = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=SafeLoader):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -53,7 +55,7 @@ def loads(text: str) -> Any:
         raise YamlError(f"{len(text):,} characters; the limit is {MAX_BYTES:,}")
     _check_events(text)
     try:
-        return yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader is the safe one
+        return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader
     except yaml.constructor.ConstructorError as exc:
         tag = getattr(exc, "problem", "") or str(exc)
         raise YamlError(f"unsafe or unknown YAML tag ({tag}); only plain YAML is allowed") from None
