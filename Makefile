@@ -7,7 +7,11 @@ ARGS   ?=
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test venv clean bench
+CHROMIUM := /usr/bin/chromium
+CHP      := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+APP_PORT ?= 8866
+
+.PHONY: lab test app venv clean bench
 
 # The stamp depends on pyproject.toml: re-run pip only when dependencies change.
 $(BIN)/python:
@@ -24,8 +28,31 @@ venv: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM) $(CHP)
 	$(BIN)/python -m pytest $(ARGS)
+
+# Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only.
+app: $(STAMP)
+	$(BIN)/voila notebooks/ --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 $(ARGS)
+
+# Browser tests drive Debian's Chromium (never `playwright install`, which downloads its own browser).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "The browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium' and retry."; \
+	  exit 1; \
+	fi
+
+# JupyterHub's proxy is an npm package; it goes inside .venv so nothing is installed globally.
+$(CHP): | $(BIN)/python
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "The JupyterHub test needs npm: run 'sudo apt-get install -y npm' and retry."; exit 1; fi; \
+	fi
+	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy
 
 bench: $(STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

@@ -30,7 +30,9 @@ def pyproject_requirements() -> dict[str, str]:
 
 def conda_requirements() -> dict[str, str]:
     deps = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-    plain = [d for d in deps if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    # python/pip are the interpreter; configurable-http-proxy is an npm tool that make installs with npm
+    skip = ("python", "pip", "configurable-http-proxy")
+    plain = [d for d in deps if isinstance(d, str) and not d.startswith(skip)]
     return dict(_parse(d) for d in plain)
 
 

@@ -1,0 +1,151 @@
+"""Real-browser fixtures: JupyterLab (and Voilà) started on 127.0.0.1 by the tests, driven by Debian's
+Chromium through Python Playwright. Never ``playwright install``: the browser comes from apt
+(``make test`` installs it when it is missing and it runs as root).
+
+A failing test saves a screenshot under ``tests/browser/screenshots/``. With ``PAINKIT_SCREENSHOTS=1`` the
+final state of every notebook is also saved under ``docs/img/`` for the README.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = Path(__file__).parent / "screenshots"
+DOC_IMG = ROOT / "docs" / "img"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status < 500:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def root_flag() -> list[str]:
+    return ["--allow-root"] if os.geteuid() == 0 else []
+
+
+def server_env(home: Path) -> dict:
+    env = dict(os.environ, PAINKIT_HOME=str(home), PAINKIT_LEARNER="browser-test",
+               JUPYTER_CONFIG_DIR=str(home / "jupyter-config"))
+    return env
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Browser tests need Debian's Chromium at /usr/bin/chromium: `sudo apt-get install -y "
+                    "chromium` (make test does this when run as root). Never `playwright install`.")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def lab_server():
+    """JupyterLab on 127.0.0.1 with a random token; yields (base_url, token).
+
+    It serves a copy of notebooks/ so that JupyterLab's autosave never writes outputs into the repository."""
+    port, token = free_port(), secrets.token_hex(16)
+    home = Path(tempfile.mkdtemp(prefix="painkit-lab-"))
+    served = home / "root"
+    shutil.copytree(ROOT / "notebooks", served / "notebooks")
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served}", "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *root_flag()]
+    log = open(home / "lab.log", "w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(home), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/status?token={token}")
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        SHOTS.mkdir(exist_ok=True)
+        path = SHOTS / (re.sub(r"[^\w.-]+", "_", request.node.name) + ".png")
+        pg.screenshot(path=str(path), full_page=True)
+        print(f"screenshot of the failure: {path}")
+    context.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def save_final_state(pg, name: str) -> None:
+    """Keep a picture of a notebook's final state for the README (only when asked: PAINKIT_SCREENSHOTS=1)."""
+    if os.environ.get("PAINKIT_SCREENSHOTS"):
+        DOC_IMG.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(DOC_IMG / f"{name}.png"), full_page=False)
+
+
+@pytest.fixture(scope="session")
+def voila_server():
+    """Voilà serving a copy of notebooks/ as apps (as ``make app`` does); yields the base URL."""
+    port = free_port()
+    home = Path(tempfile.mkdtemp(prefix="painkit-voila-"))
+    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    cmd = [sys.executable, "-m", "voila", str(home / "notebooks"), "--no-browser", f"--port={port}",
+           "--Voila.ip=127.0.0.1"]
+    log = open(home / "voila.log", "w")
+    proc = subprocess.Popen(cmd, cwd=home, env=server_env(home), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

@@ -1,0 +1,17 @@
+"""App mode (Voilà): the learner notebooks render with code hidden and their widgets respond."""
+from __future__ import annotations
+
+from .conftest import save_final_state
+
+
+def test_foundations_self_check_answers_in_app_mode(page, voila_server):
+    page.goto(f"{voila_server}/voila/render/01_pain_foundations.ipynb", timeout=120_000)
+    page.wait_for_selector(".widget-radio-box", timeout=120_000)
+    assert "import painkit" not in page.inner_text("body")  # code hidden
+    page.locator(".widget-radio-box label").first.click()
+    page.locator("button.jupyter-button", has_text="Check").first.click()
+    feedback = page.locator(".widget-html", has_text="Source:").first
+    feedback.wait_for(timeout=20_000)
+    assert "\u2713" in feedback.inner_text()  # the first option is the IASP 2020 wording: correct
+    assert "education" in page.inner_text("body").lower()
+    save_final_state(page, "app_mode_01_pain_foundations")
