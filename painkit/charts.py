@@ -259,3 +259,20 @@ def plan_comparison(result):
              ).properties(width=280, height=a.Step(22))
     return a.hconcat(left, right).resolve_scale(color="independent").properties(
         title=["Same synthetic patients on each plan (paired)", "Educational model, not predictive."])
+
+
+def case_coverage(table):
+    """Heatmap of the case library: cases per setting (rows) and mechanism class (columns).
+
+    ``table`` is ``painkit.library.coverage()``; empty cells show where the curriculum has no case yet."""
+    a = alt()
+    long = table.reset_index().melt(id_vars="setting", var_name="mechanism", value_name="cases")
+    base = a.Chart(long).encode(
+        x=a.X("mechanism:N", sort=list(table.columns), title=None, axis=a.Axis(labelAngle=0)),
+        y=a.Y("setting:N", sort=list(table.index), title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=a.Color("cases:Q", scale=a.Scale(scheme="blues"), legend=None), tooltip=["setting", "mechanism", "cases"])
+    text = base.mark_text(fontSize=14).encode(
+        text="cases:Q", color=a.condition("datum.cases > 3", a.value("white"), a.value("black")))
+    return (cells + text).properties(width=360, height=160, title="Cases in the library")
