@@ -249,7 +249,10 @@ def parse_case(data: Any, source: str = "<case>") -> Case:
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
-        raise CaseError([f"{source}: {_describe(e)}" for e in exc.errors()]) from None
+        from .checks import raw_answer_problems
+
+        problems = [_describe(e) for e in exc.errors()] + raw_answer_problems(data)
+        raise CaseError([f"{source}: {p}" for p in problems]) from None
     problems = [f"{source}: {p}" for p in _cross_check(case)]
     if problems:
         raise CaseError(problems)

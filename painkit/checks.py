@@ -1,42 +1,52 @@
 """Checks of a case against painkit's other registries (instruments, intervention catalog, opioids).
 
-Kept apart from the case schema so that ``cases`` does not import the engines at module load.
+Kept apart from the case schema so that ``cases`` does not import the engines at module load. The
+questionnaire check also runs on raw YAML data, so a file with schema errors still has its answers checked
+and an author sees every problem in one run.
 """
 from __future__ import annotations
 
-from importlib.util import find_spec
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .errors import PainkitError
+from .errors import PainkitError, did_you_mean
 
 if TYPE_CHECKING:
     from .cases import Case
 
 
+def answer_problems(visits: Any, sex: Any = None, age: Any = None) -> list[str]:
+    """Score every visit's answers (raw data or validated); one line per answer sheet that fails."""
+    from .instruments import score
+
+    problems: list[str] = []
+    for i, visit in enumerate(visits if isinstance(visits, list) else []):
+        responses = visit.get("responses") if isinstance(visit, dict) else getattr(visit, "responses", None)
+        for inst, answers in (responses.items() if isinstance(responses, dict) else []):
+            try:
+                score(inst, answers, sex=sex, age=age)
+            except PainkitError as exc:
+                problems.append(f"instruments[{i}].responses.{inst}: {exc}")
+    return problems
+
+
+def raw_answer_problems(data: dict) -> list[str]:
+    """``answer_problems`` for a case that failed schema validation (best effort on raw data)."""
+    patient = data.get("patient") if isinstance(data.get("patient"), dict) else {}
+    return answer_problems(data.get("instruments"), patient.get("sex"), patient.get("age"))
+
+
 def case_cross_checks(case: "Case") -> list[str]:
     """Problems as 'field.path: message' lines; empty when the case agrees with every registry."""
-    problems: list[str] = []
-    if find_spec("painkit.instruments"):
-        from .instruments import score
+    from .catalog import load_catalog
+    from .opioids import mme
 
-        for i, visit in enumerate(case.instruments):
-            for inst, answers in visit.responses.items():
-                try:
-                    score(inst, answers, sex=case.patient.sex, age=case.patient.age)
-                except PainkitError as exc:
-                    problems.append(f"instruments[{i}].responses.{inst}: {exc}")
-    if find_spec("painkit.catalog"):
-        from .catalog import load_catalog
-        from .errors import did_you_mean
-
-        known = load_catalog()
-        for field, ids in (("key.plan", case.key.plan), ("key.inappropriate", [x.id for x in case.key.inappropriate])):
-            for j, iid in enumerate(ids):
-                if iid not in known:
-                    problems.append(f"{field}[{j}]: '{iid}' is not an intervention id{did_you_mean(iid, known)}")
-    if find_spec("painkit.opioids") and case.key.opioids:
-        from .opioids import mme
-
+    problems = answer_problems(case.instruments, case.patient.sex, case.patient.age)
+    known = load_catalog()
+    for field, ids in (("key.plan", case.key.plan), ("key.inappropriate", [x.id for x in case.key.inappropriate])):
+        for j, iid in enumerate(ids):
+            if iid not in known:
+                problems.append(f"{field}[{j}]: '{iid}' is not an intervention id{did_you_mean(iid, known)}")
+    if case.key.opioids:
         try:
             mme(case.key.opioids)
         except PainkitError as exc:

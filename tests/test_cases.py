@@ -75,9 +75,11 @@ def test_all_problems_reported_at_once():
     data["setting"] = "chronik"
     data["patient"]["age"] = -1
     del data["title"]
+    data["instruments"] = [{"week": 0, "responses": {"phq9": [0, 0, 4, 0, 0, 0, 0, 0, 0]}}]  # items are 0-3
     with pytest.raises(pk.CaseError) as info:
         parse_case(data, "x.yaml")
-    assert len(info.value.problems) == 3
+    assert len(info.value.problems) == 4
+    assert any("instruments[0].responses.phq9" in p for p in info.value.problems)
 
 
 def test_duplicate_ids_are_an_error():
