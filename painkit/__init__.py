@@ -31,7 +31,7 @@ _LAZY: dict[str, str] = {
     "ProgressStore": "progress",
 }
 _SUBMODULES = {"cases", "instruments", "mechanisms", "opioids", "catalog", "plans", "trajectories", "charts",
-               "widgets", "progress", "workshop", "library", "revisions", "xapi"}
+               "widgets", "progress", "workshop", "library", "revisions", "xapi", "report", "foundations"}
 
 __all__ = sorted([*_LAZY, *_SUBMODULES, "PainkitError", "CaseError", "InstrumentError", "MechanismError",
                   "PlanError", "ProgressError", "DISCLAIMER", "__version__"])

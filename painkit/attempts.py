@@ -35,15 +35,31 @@ class Attempt:
 
 
 AttemptHook = Callable[[Attempt], None]
-_SINKS: list[AttemptHook] = []
+_SINKS: Optional[list[AttemptHook]] = None  # None: not configured yet -> the progress store on first use
 
 
 def set_default_sink(hook: Optional[AttemptHook]) -> None:
     """Make ``hook`` receive every attempt from widgets created without ``on_attempt`` (None: nothing)."""
-    _SINKS[:] = [hook] if hook else []
+    global _SINKS
+    _SINKS = [hook] if hook else []
 
 
 def default_sink(attempt: Attempt) -> None:
-    """Send an attempt to the configured sink, if any."""
-    for hook in _SINKS:
+    """Send an attempt to the configured sink. Unless told otherwise, attempts are saved in the learner's
+    progress store ($PAINKIT_HOME/progress.sqlite), which is opened on the first attempt."""
+    if _SINKS is None:
+        from . import session
+
+        if session.enable() is None:  # the store cannot be opened: warned there, keep working
+            set_default_sink(None)
+    for hook in _SINKS or []:
         hook(attempt)
+
+
+def send(attempt: Attempt, hook: Optional[AttemptHook] = None) -> None:
+    """Deliver a widget's attempt: to its ``on_attempt`` hook when given, else to ``default_sink``
+    (looked up at call time, so a sink installed later, e.g. by painkit.progress, is honoured)."""
+    if hook is not None:
+        hook(attempt)
+    else:
+        default_sink(attempt)

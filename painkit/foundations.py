@@ -16,7 +16,7 @@ from . import yamlio
 from .errors import PainkitError, did_you_mean
 
 DATA_FILE = "foundations.yaml"
-CASE = "01_pain_foundations"  # attempts are filed under the notebook (competencies.yaml)
+CASE = "foundations"  # the question bank's id; competencies.yaml counts self-checks under it
 STEP = "self_check"
 ID = r"^[a-z][a-z0-9_]*$"
 SOURCE_SEPARATOR = ";"

@@ -152,7 +152,7 @@ def test_widget_choose_check_records_one_attempt_with_escaped_feedback():
     assert correct is False and len(got) == 1
     a = got[0]
     assert (a.case, a.step, a.answer, a.score, a.feedback) == (
-        "01_pain_foundations", "self_check", {"question": "chronic_duration", "choice": one_month}, 0, feedback)
+        "foundations", "self_check", {"question": "chronic_duration", "choice": one_month}, 0, feedback)
     shown = sc.panels["chronic_duration"].feedback.value
     assert html.escape(feedback) in shown
     assert "&lt;1 month" in shown and "<1 month" not in shown   # the feedback text contains "<1 month"
