@@ -165,6 +165,7 @@ def trajectories(frame, measure: str = "pain", *, patients: int = 40, seed: int 
     """A sample of patients as thin lines, with the cohort's weekly median (thick line) and interquartile
     band: what a plan tends to do, and how much patients differ. ``measure``: pain, peg, function, pcs, mme."""
     import numpy as np
+    import pandas as pd
 
     from .trajectories import wide
 
@@ -180,8 +181,6 @@ def trajectories(frame, measure: str = "pain", *, patients: int = 40, seed: int 
     values = wide(frame, measure)
     k = max(0, min(patients, values.shape[0], (MAX_ROWS - w1) // w1))
     chosen = np.sort(np.random.default_rng(seed).choice(values.shape[0], size=k, replace=False))
-    import pandas as pd
-
     lines = pd.DataFrame({"patient": np.repeat(chosen, w1), "week": np.tile(np.arange(w1), k),
                           "value": values[chosen].reshape(-1).astype(float)}).dropna()
     scale = a.Scale(domain=domain) if domain else a.Undefined
@@ -276,3 +275,39 @@ def case_coverage(table):
     text = base.mark_text(fontSize=14).encode(
         text="cases:Q", color=a.condition("datum.cases > 3", a.value("white"), a.value("black")))
     return (cells + text).properties(width=360, height=160, title="Cases in the library")
+
+
+def class_accuracy(accuracy):
+    """Workshop: share of learners at or above the pass score, per case (rows) and step (columns)."""
+    a = alt()
+    base = a.Chart(accuracy).encode(x=a.X("step:N", title=None, axis=a.Axis(labelAngle=0)), y=a.Y("case:N", title=None))
+    cells = base.mark_rect().encode(color=a.Color("passed:Q", title="passed", scale=a.Scale(domain=[0, 1], scheme="redyellowgreen")),
+                                    tooltip=["case", "step", "attempts", a.Tooltip("mean_score:Q", format=".0f")])
+    text = base.mark_text().encode(text=a.Text("passed:Q", format=".0%"))
+    return (cells + text).properties(width=220, height=22 * accuracy["case"].nunique(), title="Passed, by case and step")
+
+
+def class_wrong_mechanisms(wrong, top: int = 10):
+    """Workshop: the most common wrong mechanism answers."""
+    a = alt()
+    data = wrong.head(top).assign(label=lambda d: d["case"] + ": " + d["answer_label"])
+    return a.Chart(data).mark_bar().encode(
+        x=a.X("learners:Q", title="learners"), y=a.Y("label:N", sort="-x", title=None),
+        tooltip=["case", "answer_label", "learners"]).properties(width=320, title="Most common wrong mechanism answers")
+
+
+def class_plan_scores(plan_scores):
+    """Workshop: distribution of plan-review scores per case."""
+    a = alt()
+    return a.Chart(_limit(plan_scores)).mark_boxplot(extent="min-max").encode(
+        x=a.X("score:Q", scale=a.Scale(domain=[0, 100]), title="plan score"), y=a.Y("case:N", title=None),
+    ).properties(width=320, title="Plan scores")
+
+
+def class_findings(findings, top: int = 10):
+    """Workshop: the plan-review findings triggered most often, coloured by severity."""
+    a = alt()
+    return a.Chart(findings.head(top)).mark_bar().encode(
+        x=a.X("times:Q", title="times triggered"), y=a.Y("code:N", sort="-x", title=None),
+        color=a.Color("severity:N", scale=a.Scale(domain=["error", "warning", "info"], range=["#c0392b", "#e67e22", "#7f8c8d"])),
+        tooltip=["code", "severity", "times", "learners"]).properties(width=320, title="Plan-review findings")
