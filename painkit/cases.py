@@ -111,6 +111,8 @@ class Key(_Strict):
     rationale: str = Field(min_length=1)
     plan: list[str] = Field(default_factory=list, description="Recommended intervention ids.")
     opioids: list[dict[str, Any]] = Field(default_factory=list, description="Prescriptions in the plan.")
+    stop: list[str] = Field(default_factory=list, description="Current medications the plan discontinues "
+                            "(a name as in medications, a drug name or a drug class, e.g. 'ibuprofen').")
     inappropriate: list[Inappropriate] = Field(default_factory=list)
     teaching_points: list[str] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)

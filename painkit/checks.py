@@ -51,4 +51,8 @@ def case_cross_checks(case: "Case") -> list[str]:
             mme(case.key.opioids)
         except PainkitError as exc:
             problems.append(f"key.opioids: {exc}")
+    if case.key.stop:
+        from .stopping import stop_problems
+
+        problems += stop_problems(case)
     return problems

@@ -110,6 +110,20 @@ def parse_prescription(p: Mapping[str, Any], where: str = "prescription") -> Pre
                         long_acting=bool(info["long_acting"] or formulation == "ER"), factor=factor, mme=mme_value)
 
 
+def formulation_name(drug: str, formulations: Iterable[str]) -> str:
+    """A drug named by its formulation(s), e.g. 'Oxycodone (extended-release)' for an ER prescription."""
+    labels = table()["formulations"]
+    name = table()["drugs"][drug]["name"]
+    return table()["formulation_name"].format(drug=name[:1].upper() + name[1:],
+                                              formulation=" and ".join(labels[f] for f in formulations))
+
+
+def prescription_name(p: "Prescription") -> str:
+    """A prescription's drug name ('oxycodone'), by formulation when an IR drug is prescribed ER."""
+    info = table()["drugs"][p.drug]
+    return formulation_name(p.drug, ["ER"]) if p.long_acting and not info["long_acting"] else info["name"]
+
+
 def _brand_hint(text: Any) -> str:
     from .drugnames import recognise
 

@@ -2,7 +2,8 @@
 case, and yield Findings. No wording, threshold or source lives here; ``painkit.plans`` scores the result.
 
 A review sees the whole regimen: the plan's items and opioid prescriptions plus the patient's current
-medications (assumed to continue unless the plan prescribes the same drug, which then replaces the dose).
+medications (assumed to continue unless the plan stops them, see ``painkit.stopping``, or prescribes the
+same drug, which then replaces the dose).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from . import yamlio
 from .catalog import Intervention, load_catalog
 from .drugnames import allergy_groups, expand, recognise
 from .findings import Finding, render
+from .stopping import discontinuation_checks, resolve
 
 if TYPE_CHECKING:
     from .cases import Case
@@ -40,6 +42,7 @@ class Agent:
     opioid: Optional[str] = None
     new: bool = True
     in_plan: bool = True
+    switch: bool = False  # a new opioid replacing one the plan stops (rotation), not a start of opioid therapy
 
     @property
     def key(self) -> str:
@@ -62,34 +65,55 @@ class Context:
         self.duration = ("subacute" if case.setting == "acute" and months is not None and months >= 1
                          else case.setting)
         self.active = {m: g for m, g in case.key.mechanisms.items() if g != "unlikely"}
-        self.agents = self._agents()
-        current, self.unknown_opioids = _opioids.current_prescriptions(case.medications)
+        self.oud = "opioid_use_disorder" in self.tags
+        stopped = set(resolve(plan.stop, case.medications))
+        self.stopped = [m for i, m in enumerate(case.medications) if i in stopped]
+        self.medications = [m for i, m in enumerate(case.medications) if i not in stopped]
+        current, self.unknown_opioids = _opioids.current_prescriptions(self.medications)
         plan_drugs = {p.drug for p in plan.opioids}
         self.mme = _opioids.summarise([p for p in current if p.drug not in plan_drugs] + list(plan.opioids))
+        # Tolerance is the patient's history: an opioid the plan stops (a rotation) still counts.
         self.tolerant = _opioids.is_opioid_tolerant(case.medications)
+        self.agents = self._agents()
         self.naloxone = any("naloxone" in a.classes for a in self.agents)
+        self.on_buprenorphine = any(a.opioid == "buprenorphine" and not a.new for a in self.agents)
+
+    def item_name(self, it: Intervention) -> str:
+        """The catalog name, or the drug named by its formulation when the regimen's prescription of an
+        immediate-release catalog entry is extended-release (e.g. 'Oxycodone (extended-release)')."""
+        if not it.opioid or it.long_acting:
+            return it.name
+        forms = {"ER" if p.long_acting else "IR" for p in self.mme.prescriptions if p.drug == it.opioid}
+        return _opioids.formulation_name(it.opioid, sorted(forms)) if "ER" in forms else it.name
 
     def _agents(self) -> list[Agent]:
+        """Current medications (minus stopped ones) and the plan's new drugs. A plan drug that is the same
+        drug or intervention as a stopped medication continues it (new=False: a taper or a new dose)."""
         agents = [Agent(m.name, d.classes, d.intervention, d.opioid, new=False, in_plan=False)
-                  for m in self.case.medications for d in recognise(m.name)]
+                  for m in self.medications for d in recognise(m.name)]
+        stopped = [d for m in self.stopped for d in recognise(m.name)]
+        replaced = {x for d in stopped for x in (d.intervention, d.opioid) if x}
+        rotation = any(d.opioid for d in stopped)
         by_item = {a.intervention: a for a in agents if a.intervention}
         by_opioid = {a.opioid: a for a in agents if a.opioid}
+
+        def add(label: str, classes: frozenset[str], iid: Optional[str], opioid: Optional[str]) -> None:
+            new = not ({iid, opioid} & replaced)
+            agents.append(Agent(label, classes, iid, opioid, new=new, switch=new and rotation and "opioid" in classes))
+            by_item.update({iid: agents[-1]} if iid else {})
+            by_opioid.update({opioid: agents[-1]} if opioid else {})
+
         for it in self.items:
             known = by_item.get(it.id) or (by_opioid.get(it.opioid) if it.opioid else None)
             if known:
                 known.in_plan = True
             elif it.classes:
-                agent = Agent(it.name, expand(it.classes), it.id, it.opioid)
-                agents.append(agent)
-                by_item[it.id] = agent
-                if it.opioid:
-                    by_opioid[it.opioid] = agent
+                add(self.item_name(it), expand(it.classes), it.id, it.opioid)
         for p in self.plan.opioids:
             if p.drug in by_opioid:
                 by_opioid[p.drug].in_plan = True
             else:
-                by_opioid[p.drug] = Agent(_opioids.table()["drugs"][p.drug]["name"], expand(["opioid"]), None, p.drug)
-                agents.append(by_opioid[p.drug])
+                add(_opioids.prescription_name(p), expand(["opioid"]), None, p.drug)
         return agents
 
     def finding(self, code: str, *, existing: bool = False, items: tuple[str, ...] = (), source: str = "",
@@ -118,7 +142,12 @@ class Context:
 
     def moud(self, agent: Agent) -> bool:
         """Buprenorphine or methadone in opioid use disorder is treatment (CDC Rec 12), not an opioid for pain."""
-        return "opioid_use_disorder" in self.comorbidities and agent.opioid in self.rules["moud"]
+        return self.oud and agent.opioid in self.rules["moud"]
+
+    def maintenance(self, drug: str) -> bool:
+        """A buprenorphine or methadone prescription that continues treatment (opioid use disorder recorded,
+        or the patient already takes the drug): not an acute-pain prescription (CDC Rec 6 does not apply)."""
+        return drug in self.rules["moud"] and (self.oud or any(a.opioid == drug and not a.new for a in self.agents))
 
     def condition_label(self, cid: str) -> str:
         return yamlio.data_file("conditions.yaml")["conditions"].get(cid, cid.replace("_", " "))
@@ -138,10 +167,11 @@ def mechanism_checks(ctx: Context) -> Iterator[Optional[Finding]]:
     for it in ctx.items:
         if it.indications:
             if not set(it.indications) & ctx.tags:
-                yield ctx.finding("not_indicated", items=(it.id,), item=it.name,
+                yield ctx.finding("not_indicated", items=(it.id,), item=ctx.item_name(it),
                                   indications=" or ".join(i.replace("_", " ") for i in it.indications))
         elif it.mechanisms and ctx.active and not set(it.mechanisms) & set(ctx.active):
-            yield ctx.finding("mechanism_mismatch", items=(it.id,), item=it.name, targets=", ".join(it.mechanisms),
+            yield ctx.finding("mechanism_mismatch", items=(it.id,), item=ctx.item_name(it),
+                              targets=", ".join(it.mechanisms),
                               mechanisms=", ".join(f"{m} {g}" for m, g in ctx.active.items()))
     enough = set(ctx.rules["addresses_at"])
     for mech, grade in ctx.active.items():
@@ -178,7 +208,8 @@ def multimodality_checks(ctx: Context) -> Iterator[Optional[Finding]]:
 # ---------------------------------------------------------------------- guideline concordance
 def guideline_checks(ctx: Context) -> Iterator[Optional[Finding]]:
     """CDC 2022 Rec 1-3, 6, 8 and 12; condition-specific guideline statements; procedure prerequisites."""
-    starting = [a for a in ctx.opioid_agents() if a.new and not ctx.moud(a)]
+    added = [a for a in ctx.opioid_agents() if a.new and not ctx.moud(a)]
+    starting = [a for a in added if not a.switch]
     if starting and ctx.duration in ("chronic", "subacute"):
         yield ctx.finding("opioid_not_preferred_chronic", items=_ids(starting), names=_names(starting),
                           duration=ctx.duration)
@@ -186,35 +217,41 @@ def guideline_checks(ctx: Context) -> Iterator[Optional[Finding]]:
     if starting and ctx.duration == "acute" and not any(a.intervention in nonopioid for a in ctx.agents) \
             and not ctx.ids & nonopioid:
         yield ctx.finding("opioid_first_line_acute", items=_ids(starting), names=_names(starting))
-    long_acting = [a for a in starting if _long_acting(ctx, a)]
+    long_acting = [a for a in added if _long_acting(ctx, a)]
     if long_acting and not ctx.tolerant:
-        yield ctx.finding("long_acting_for_initiation", items=_ids(long_acting), names=_names(long_acting))
+        code = "long_acting_with_buprenorphine" if ctx.on_buprenorphine else "long_acting_for_initiation"
+        yield ctx.finding(code, items=_ids(long_acting), names=_names(long_acting))
     if ctx.duration == "acute":
         for p in ctx.plan.opioids:
-            if "opioid_use_disorder" in ctx.comorbidities and p.drug in ctx.rules["moud"]:
+            if ctx.maintenance(p.drug):
                 continue
-            drug = _opioids.table()["drugs"][p.drug]["name"]
+            drug = _opioids.prescription_name(p)
             if p.days is None:
                 yield ctx.finding("acute_opioid_duration_unspecified", items=(p.drug,), drug=drug)
             elif p.days > ctx.rules["acute_days_limit"]:
                 yield ctx.finding("acute_opioid_duration_long", items=(p.drug,), drug=drug, days=p.days,
                                   limit=ctx.rules["acute_days_limit"])
     yield from _mme_findings(ctx)
-    if "opioid_use_disorder" in ctx.comorbidities and not any(a.opioid in ctx.rules["moud"] for a in ctx.agents):
+    if ctx.oud and not any(a.opioid in ctx.rules["moud"] for a in ctx.agents):
         yield ctx.finding("oud_without_moud")
     for it in ctx.items:
         for nr in it.not_recommended:
             hit = [t for t in nr.conditions if t in ctx.tags]
-            if hit and ctx.case.setting in nr.settings:
-                yield ctx.finding("not_recommended_for_condition", items=(it.id,), source=nr.source, item=it.name,
-                                  condition=hit[0].replace("_", " "), reason=nr.reason)
+            if not hit or (ctx.in_scope and ctx.case.setting not in nr.settings):
+                continue
+            f = ctx.finding("not_recommended_for_condition", items=(it.id,), source=nr.source, item=ctx.item_name(it),
+                            condition=hit[0].replace("_", " "), reason=nr.reason)
+            if ctx.case.setting not in nr.settings:  # cancer or palliative care: outside the guideline's scope
+                f = Finding(f.code, "info", f"{f.message} {ctx.rules['condition_scope_note']}", f.source,
+                            f.component, f.items)
+            yield f
         for pre in it.prerequisites:
             spec = ctx.rules["prerequisites"][pre]
             if ctx.case.setting in spec.get("exempt_settings", []):
                 continue
             if not (categories(ctx) & set(spec.get("satisfied_by_categories", []))
                     or ctx.ids & set(spec.get("satisfied_by_items", []))):
-                yield ctx.finding(spec["code"], items=(it.id,), item=it.name)
+                yield ctx.finding(spec["code"], items=(it.id,), item=ctx.item_name(it))
 
 
 def _mme_findings(ctx: Context) -> Iterator[Optional[Finding]]:
@@ -243,6 +280,7 @@ def _long_acting(ctx: Context, agent: Agent) -> bool:
 
 # ---------------------------------------------------------------------- safety for this patient
 def safety_checks(ctx: Context) -> Iterator[Optional[Finding]]:
+    yield from discontinuation_checks(ctx)
     yield from _interactions(ctx)
     yield from _duplication(ctx)
     yield from _contraindications(ctx)
@@ -320,7 +358,7 @@ def _contraindications(ctx: Context) -> Iterator[Optional[Finding]]:
     for it in ctx.items:
         for c, params in _contraindication_hits(ctx, it, current, allergies):
             code = c.code or _DEFAULT_CODE[c.kind]
-            f = ctx.finding(code, items=(it.id,), source=c.source, item=it.name, reason=c.reason, **params)
+            f = ctx.finding(code, items=(it.id,), source=c.source, item=ctx.item_name(it), reason=c.reason, **params)
             yield Finding(f.code, c.severity, f.message, f.source, f.component, f.items) if c.severity else f
 
 
@@ -343,7 +381,7 @@ def key_checks(ctx: Context) -> Iterator[Optional[Finding]]:
     key = ctx.case.key
     for bad in key.inappropriate:
         if bad.id in ctx.ids:
-            yield ctx.finding("key_inappropriate_included", items=(bad.id,), item=ctx.catalog[bad.id].name,
+            yield ctx.finding("key_inappropriate_included", items=(bad.id,), item=ctx.item_name(ctx.catalog[bad.id]),
                               reason=bad.reason)
     missing = [i for i in key.plan if i not in ctx.ids]
     if missing:

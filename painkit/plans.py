@@ -25,10 +25,11 @@ __all__ = ["Plan", "PlanReview", "ExpertComparison", "Finding", "expert_plan", "
 
 class Plan:
     """A learner's plan: intervention ids from the catalog, optional opioid prescriptions (see
-    ``painkit.opioids``) and free-text notes. Invalid input raises PlanError naming what is wrong."""
+    ``painkit.opioids``), free-text notes, and ``stop``: the patient's current medications it discontinues
+    (matched against the case at review, see ``painkit.stopping``). Invalid input raises PlanError."""
 
     def __init__(self, items: Iterable[str], opioids: Optional[Sequence[Mapping[str, Any]]] = None,
-                 notes: Optional[str] = None) -> None:
+                 notes: Optional[str] = None, stop: Optional[Sequence[str]] = None) -> None:
         if isinstance(items, str) or not isinstance(items, Iterable):
             raise PlanError(f"items: found {type(items).__name__} {items!r}; give a list of intervention ids, "
                             f"e.g. ['duloxetine', 'therapeutic_exercise']")
@@ -48,13 +49,15 @@ class Plan:
             raise PlanError("opioids: give a list of prescriptions, e.g. "
                             "[{'drug': 'oxycodone', 'dose': 5, 'unit': 'mg', 'per_day': 4}]")
         parsed = [parse_prescription(p, f"opioids[{j}]") for j, p in enumerate(opioids or [])]
-        if not items and not parsed:
+        stop = _stop_list(stop)
+        if not items and not parsed and not stop:
             raise PlanError("items: the plan is empty; choose at least one intervention from painkit.interventions()")
         if notes is not None and not isinstance(notes, str):
             raise PlanError(f"notes: found {type(notes).__name__}; notes are free text")
         self.items: tuple[str, ...] = tuple(items)
         self.opioids: tuple[Prescription, ...] = tuple(parsed)
         self.notes = notes
+        self.stop: tuple[str, ...] = stop
         self._raw_opioids = [dict(p) for p in opioids or []]
         by_drug = {it.opioid: it.id for it in catalog.values() if it.opioid}
         extra = [by_drug[p.drug] for p in parsed if p.drug in by_drug and by_drug[p.drug] not in seen]
@@ -62,19 +65,38 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (for attempts and storage)."""
-        return {"items": list(self.items), "opioids": self._raw_opioids, "notes": self.notes}
+        return {"items": list(self.items), "opioids": self._raw_opioids, "notes": self.notes, "stop": list(self.stop)}
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Plan) and set(self.items) == set(other.items) and self.opioids == other.opioids
+        return (isinstance(other, Plan) and set(self.items) == set(other.items) and self.opioids == other.opioids
+                and {s.lower() for s in self.stop} == {s.lower() for s in other.stop})
 
     def __repr__(self) -> str:
         ops = f", opioids={self._raw_opioids!r}" if self._raw_opioids else ""
-        return f"Plan({list(self.items)!r}{ops})"
+        stop = f", stop={list(self.stop)!r}" if self.stop else ""
+        return f"Plan({list(self.items)!r}{ops}{stop})"
+
+
+def _stop_list(stop: Optional[Sequence[str]]) -> tuple[str, ...]:
+    """Validate the shape of ``stop`` (names are matched against the case's medications at review)."""
+    if stop is None:
+        return ()
+    if isinstance(stop, (str, Mapping)) or not isinstance(stop, Iterable):
+        raise PlanError(f"stop: found {type(stop).__name__} {stop!r}; give a list of current medications to "
+                        f"stop, e.g. ['ibuprofen']")
+    out: list[str] = []
+    for i, name in enumerate(stop):
+        if not isinstance(name, str) or not name.strip():
+            raise PlanError(f"stop[{i}]: found {name!r}; name a current medication, e.g. 'ibuprofen'")
+        if name.strip().lower() in {s.lower() for s in out}:
+            raise PlanError(f"stop[{i}]: {name!r} is listed twice; list each medication once")
+        out.append(name.strip())
+    return tuple(out)
 
 
 def expert_plan(case: "Case") -> Plan:
-    """The plan in the case's key (recommended items and ``key.opioids``)."""
-    return Plan(case.key.plan, opioids=case.key.opioids or None, notes="expert plan")
+    """The plan in the case's key (recommended items, ``key.opioids`` and the medications ``key.stop``s)."""
+    return Plan(case.key.plan, opioids=case.key.opioids or None, notes="expert plan", stop=case.key.stop or None)
 
 
 @dataclass

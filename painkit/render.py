@@ -80,6 +80,7 @@ def case_html(case: "Case", key: bool = False) -> str:
         out += ["<hr>", "<h4>Expert key</h4>", grades, f"<p><b>Primary:</b> {escape(k.primary)}</p>",
                 text_html(k.rationale),
                 _section("Recommended plan", escape(", ".join(k.plan))),
+                _section("Stop", escape(", ".join(k.stop))) if k.stop else "",
                 _section("Inappropriate", "<ul>" + "".join(
                     f"<li>{escape(x.id)}: {escape(x.reason)}</li>" for x in k.inappropriate) + "</ul>"
                     if k.inappropriate else ""),

@@ -49,7 +49,14 @@ def rx(drug, dose, per_day=None, unit="mg", **extra):
     return p
 
 
+def plan(items, opioids=None) -> Plan:
+    """A Plan from a CASES entry: ``items`` is a list of ids, or a dict of Plan keywords (items, stop)."""
+    return Plan(**items, opioids=opioids) if isinstance(items, dict) else Plan(items, opioids=opioids)
+
+
 EX = "therapeutic_exercise"
+OXY_ER = "oxycodone ER (OxyContin)"
+SUBOXONE = "buprenorphine-naloxone (Suboxone)"
 # code: (case kwargs, plan items, opioids) for the trigger, then the same for the twin that must not trigger.
 CASES = {
     "mechanism_mismatch": (dict(), ["pregabalin", EX], None, dict(mechanisms=NEURO), ["pregabalin", EX], None),
@@ -64,6 +71,11 @@ CASES = {
     "long_acting_for_initiation": (dict(), ["fentanyl_transdermal", EX], None,
                                    dict(medications=[med("morphine", 30, per_day=2, since=3)]),
                                    ["fentanyl_transdermal", EX], None),
+    # on buprenorphine 16 mg/day for 4 years: a fentanyl patch draws the buprenorphine finding; IR oxycodone does not
+    "long_acting_with_buprenorphine": (dict(setting="acute", medications=[med(SUBOXONE, 16, per_day=1, since=48)]),
+                                       ["fentanyl_transdermal", "acetaminophen"], None,
+                                       dict(setting="acute", medications=[med(SUBOXONE, 16, per_day=1, since=48)]),
+                                       ["acetaminophen"], [rx("oxycodone", 5, 4, days=3)]),
     "acute_opioid_duration_long": (dict(setting="acute"), ["acetaminophen"], [rx("oxycodone", 5, 4, days=10)],
                                    dict(setting="acute"), ["acetaminophen"], [rx("oxycodone", 5, 4, days=3)]),
     "acute_opioid_duration_unspecified": (dict(setting="acute"), ["acetaminophen"], [rx("oxycodone", 5, 4)],
@@ -83,6 +95,18 @@ CASES = {
                                                   dict(mechanisms=NEURO), ["epidural_steroid_injection", EX], None),
     "rfa_without_diagnostic_block": (dict(), ["radiofrequency_ablation", EX], None,
                                      dict(), ["radiofrequency_ablation", "medial_branch_block", EX], None),
+    # oxycodone ER 20 mg x 2 = 40 mg/day x 1.5 = 60 MME/day (>= 50) for 12 months (>= 3): stopping it with no
+    # opioid prescription fires; the twin prescribes the first step of a taper (15 mg x 2 ER)
+    "abrupt_opioid_discontinuation": (dict(medications=[med(OXY_ER, 20, per_day=2, since=12)]),
+                                      dict(items=[EX, "naloxone"], stop=[OXY_ER]), None,
+                                      dict(medications=[med(OXY_ER, 20, per_day=2, since=12)]),
+                                      dict(items=[EX, "naloxone"], stop=[OXY_ER]),
+                                      [rx("oxycodone", 15, 2, formulation="ER")]),
+    # alprazolam for 48 months (>= 1 month of steady use) fires; the twin's week of use (0.25 months) does not
+    "abrupt_benzodiazepine_discontinuation": (dict(medications=[med("alprazolam (Xanax)", 0.5, per_day=3, since=48)]),
+                                              dict(items=[EX], stop=["alprazolam"]), None,
+                                              dict(medications=[med("alprazolam (Xanax)", 0.5, per_day=3, since=0.25)]),
+                                              dict(items=[EX], stop=["alprazolam"]), None),
     "opioid_with_benzodiazepine": (dict(medications=["alprazolam (Xanax)"]), ["oxycodone", EX], None,
                                    dict(medications=["sertraline"]), ["oxycodone", EX], None),
     "gabapentinoid_with_opioid": (dict(mechanisms=NEURO, medications=[med("oxycodone", 5, per_day=2)]), ["gabapentin", EX], None,
@@ -136,11 +160,11 @@ def test_every_rule_code_has_a_trigger_and_a_twin():
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_code_fires_on_trigger_and_not_on_twin(code):
     kw, items, ops, twin_kw, twin_items, twin_ops = CASES[code]
-    hit = review_plan(make_case(**kw), Plan(items, opioids=ops))
+    hit = review_plan(make_case(**kw), plan(items, ops))
     assert code in hit.codes, repr(hit)
     f = next(f for f in hit.findings if f.code == code)
     assert f.message and f.source and f.severity in ("error", "warning", "info")
-    miss = review_plan(make_case(**twin_kw), Plan(twin_items, opioids=twin_ops))
+    miss = review_plan(make_case(**twin_kw), plan(twin_items, twin_ops))
     assert code not in miss.codes, repr(miss)
 
 
@@ -148,10 +172,12 @@ def test_code_fires_on_trigger_and_not_on_twin(code):
     ("opioid_with_benzodiazepine", "error"), ("nsaid_in_ckd", "error"), ("nsaid_with_anticoagulant", "error"),
     ("long_acting_for_initiation", "error"), ("allergy_conflict", "error"), ("serotonergic_with_maoi", "error"),
     ("tca_in_older_adult", "warning"), ("gabapentinoid_with_opioid", "warning"), ("mme_at_or_above_90", "warning"),
+    ("long_acting_with_buprenorphine", "error"), ("abrupt_opioid_discontinuation", "warning"),
+    ("abrupt_benzodiazepine_discontinuation", "warning"),
 ])
 def test_severity_when_the_plan_introduces_the_problem(code, severity):
     kw, items, ops, *_ = CASES[code]
-    f = next(f for f in review_plan(make_case(**kw), Plan(items, opioids=ops)).findings if f.code == code)
+    f = next(f for f in review_plan(make_case(**kw), plan(items, ops)).findings if f.code == code)
     assert f.severity == severity
 
 
@@ -190,6 +216,174 @@ def test_moud_is_not_an_opioid_started_for_pain():
     case = make_case(comorbidities=["opioid_use_disorder"])
     r = review_plan(case, Plan([EX, "buprenorphine", "naloxone"]))
     assert "opioid_not_preferred_chronic" not in r.codes and "oud_without_moud" not in r.codes
+
+
+# ---------------------------------------------------------------------- stopping current medications
+@pytest.mark.parametrize("entry,expected", [
+    ("IBUPROFEN (advil)", [0]),        # the name as listed, any case
+    ("ibuprofen", [0]),                # the generic name
+    ("Advil", [0]),                    # a brand
+    ("nsaid", [0, 1]),                 # a drug class from drug_names.yaml: both oral NSAIDs
+    ("nsaid_oral", [0, 1]),            # a catalog intervention id
+    ("oxycodone", [2]),                # an opioid drug id
+    ("benzodiazepine", [3]),
+])
+def test_stop_entries_match_by_name_drug_or_class(entry, expected):
+    from painkit.stopping import matches
+
+    meds = make_case(medications=["ibuprofen (Advil)", "naproxen", OXY_ER, "alprazolam (Xanax)"]).medications
+    assert matches(entry, meds) == expected
+
+
+def test_stop_entry_matching_no_medication_is_a_plan_error_listing_them():
+    case = make_case(medications=["ibuprofen (Advil)", "sertraline"])
+    with pytest.raises(PlanError) as exc:
+        review_plan(case, Plan([EX], stop=["gabapentin"]))
+    text = str(exc.value)
+    assert "stop[0]: 'gabapentin'" in text and "ibuprofen (Advil); sertraline" in text
+
+
+@pytest.mark.parametrize("stop,fragment", [
+    ("ibuprofen", "give a list"), (["ibuprofen", "Ibuprofen"], "listed twice"), ([""], "stop[0]"), ([3], "stop[0]"),
+])
+def test_bad_stop_lists_raise_plan_error(stop, fragment):
+    with pytest.raises(PlanError) as exc:
+        Plan([EX], stop=stop)
+    assert fragment in str(exc.value)
+
+
+def test_stop_is_kept_in_the_plan_and_a_stop_only_plan_is_valid():
+    p = Plan([], stop=["diphenhydramine"])
+    assert p.stop == ("diphenhydramine",) and p.to_dict()["stop"] == ["diphenhydramine"]
+    assert Plan([EX], stop=["Ibuprofen"]) == Plan([EX], stop=["ibuprofen"]) != Plan([EX])
+
+
+def test_stopped_medications_leave_interactions_mme_and_contraindications():
+    sero = make_case(medications=["sertraline", med("tramadol", 50, per_day=2, since=1)])
+    assert "serotonergic_combination" in review_plan(sero, Plan([EX])).codes
+    assert "serotonergic_combination" not in review_plan(sero, Plan([EX], stop=["tramadol"])).codes
+    # 80 mg/day oxycodone ER x 1.5 = 120 MME/day; stopped and rotated to morphine 15 mg x 2 = 30 MME/day
+    mme_case = make_case(medications=[med(OXY_ER, 40, per_day=2, since=24)])
+    rotated = review_plan(mme_case, Plan([EX, "naloxone"], opioids=[rx("morphine", 15, 2)], stop=[OXY_ER]))
+    assert rotated.mme.total == 30 and "mme_at_or_above_50" not in rotated.codes
+    anticoag = make_case(mechanisms=NEURO, medications=["apixaban"])
+    assert "contraindicated_medication" in review_plan(anticoag, Plan(["epidural_steroid_injection", EX])).codes
+    stopped = review_plan(anticoag, Plan(["epidural_steroid_injection", EX], stop=["apixaban"]))
+    assert "contraindicated_medication" not in stopped.codes
+    ckd = make_case(comorbidities=["ckd"], medications=[med("ibuprofen", 400, per_day=3)])
+    assert "review_current_medication" not in review_plan(ckd, Plan([EX, "acetaminophen"], stop=["ibuprofen"])).codes
+
+
+def test_stopping_moud_in_opioid_use_disorder_draws_oud_without_moud():
+    case = make_case(comorbidities=["opioid_use_disorder"], medications=[med(SUBOXONE, 16, per_day=1, since=48)])
+    assert "oud_without_moud" not in review_plan(case, Plan([EX, "naloxone"])).codes
+    assert "oud_without_moud" in review_plan(case, Plan([EX, "naloxone"], stop=["buprenorphine"])).codes
+
+
+def test_a_same_drug_taper_continues_the_existing_combination():
+    """Stopping OxyContin and prescribing oxycodone is a new dose of the same drug, not a new opioid: the
+    opioid-benzodiazepine combination stays 'existing' (warning) and no opioid is 'started'."""
+    case = make_case(medications=[med(OXY_ER, 40, per_day=2, since=24), "alprazolam (Xanax)"])
+    r = review_plan(case, Plan([EX, "naloxone"], opioids=[rx("oxycodone", 15, 2)], stop=[OXY_ER]))
+    assert next(f for f in r.findings if f.code == "opioid_with_benzodiazepine").severity == "warning"
+    assert "opioid_not_preferred_chronic" not in r.codes and "abrupt_opioid_discontinuation" not in r.codes
+
+
+def test_a_rotation_is_not_starting_opioid_therapy_and_tolerance_counts_the_stopped_opioid():
+    on_oxy = make_case(medications=[med(OXY_ER, 40, per_day=2, since=24)])
+    r = review_plan(on_oxy, Plan([EX, "naloxone"], opioids=[rx("buprenorphine", 2, 2)], stop=[OXY_ER]))
+    assert "opioid_not_preferred_chronic" not in r.codes
+    assert "opioid_not_preferred_chronic" in review_plan(make_case(), Plan([EX, "naloxone"],
+                                                                           opioids=[rx("buprenorphine", 2, 2)])).codes
+    # morphine 30 mg x 2 = 60 mg/day for 3 months meets the FDA opioid-tolerant definition (60 mg/day, >= 1 week)
+    on_morphine = make_case(medications=[med("morphine", 30, per_day=2, since=3)])
+    patch = review_plan(on_morphine, Plan([EX, "naloxone"], opioids=[rx("fentanyl_transdermal", 25, unit="mcg/h")],
+                                          stop=["morphine"]))
+    assert "long_acting_for_initiation" not in patch.codes
+
+
+def test_abrupt_opioid_discontinuation_needs_long_term_use_at_a_higher_dosage():
+    # 20 mg x 2 x 1.5 = 60 MME/day but for 2 months (< 3): not long term
+    short = make_case(medications=[med(OXY_ER, 20, per_day=2, since=2)])
+    assert "abrupt_opioid_discontinuation" not in review_plan(short, Plan([EX], stop=[OXY_ER])).codes
+    # 10 mg x 2 x 1.5 = 30 MME/day (< 50) for 12 months: not a higher dosage
+    low = make_case(medications=[med(OXY_ER, 10, per_day=2, since=12)])
+    assert "abrupt_opioid_discontinuation" not in review_plan(low, Plan([EX], stop=[OXY_ER])).codes
+    # CDC 2022 does not cover palliative care: reported as info with the scope note
+    pall = make_case(setting="palliative", medications=[med(OXY_ER, 20, per_day=2, since=12)])
+    f = next(f for f in review_plan(pall, Plan([EX], stop=[OXY_ER])).findings
+             if f.code == "abrupt_opioid_discontinuation")
+    assert f.severity == "info" and "does not cover cancer-related pain" in f.message
+
+
+# ---------------------------------------------------------------------- fixes reported by case authors
+def test_an_er_prescription_is_named_by_its_formulation():
+    case = make_case(conditions=["chronic_low_back_pain"])
+    er = review_plan(case, Plan(["oxycodone", EX, "naloxone"], opioids=[rx("oxycodone", 10, 2, formulation="ER")]))
+    f = next(f for f in er.findings if f.code == "not_recommended_for_condition")
+    # opioids.yaml: formulation_name "{drug} ({formulation})", ER -> "extended-release"
+    assert f.message.startswith("Oxycodone (extended-release) for chronic low back pain")
+    assert not any("Oxycodone (immediate-release)" in f.message for f in er.findings)
+    ir = review_plan(case, Plan(["oxycodone", EX, "naloxone"], opioids=[rx("oxycodone", 10, 2, formulation="IR")]))
+    assert next(f for f in ir.findings if f.code == "not_recommended_for_condition").message.startswith(
+        "Oxycodone (immediate-release) for")
+    acute = review_plan(make_case(setting="acute"), Plan(["acetaminophen"],
+                                                         opioids=[rx("oxycodone", 10, 2, formulation="ER", days=10)]))
+    assert next(f for f in acute.findings if f.code == "acute_opioid_duration_long").message.startswith(
+        "Oxycodone (extended-release) prescribed for 10 days")
+
+
+@pytest.mark.parametrize("kw", [
+    dict(conditions=["opioid_use_disorder"]),                          # OUD recorded as a case condition tag
+    dict(medications=[med(SUBOXONE, 16, per_day=1, since=48)]),        # the patient already takes buprenorphine
+])
+def test_buprenorphine_maintenance_is_not_an_acute_pain_prescription(kw):
+    r = review_plan(make_case(setting="acute", **kw), Plan(["acetaminophen", "naloxone"],
+                                                           opioids=[rx("buprenorphine", 8, 3)]))
+    assert "acute_opioid_duration_unspecified" not in r.codes
+    new = review_plan(make_case(setting="acute"),
+                      Plan(["acetaminophen", "naloxone"], opioids=[rx("buprenorphine", 8, 3)]))
+    assert "acute_opioid_duration_unspecified" in new.codes  # buprenorphine started for acute pain is an acute supply
+
+
+def test_a_patch_on_buprenorphine_is_not_called_opioid_naive_but_still_flagged():
+    case = pk.load_case("oud-buprenorphine-acute")
+    r = review_plan(case, Plan([*case.key.plan, "fentanyl_transdermal"], opioids=case.key.opioids))
+    assert "long_acting_for_initiation" not in r.codes
+    f = next(f for f in r.findings if f.code == "long_acting_with_buprenorphine")
+    assert f.severity == "error" and "fentanyl_transdermal" in f.items
+
+
+def test_condition_guideline_statements_are_info_in_cancer_and_palliative_care():
+    rx_oxy = [rx("oxycodone", 5, 2)]
+    chronic = review_plan(make_case(conditions=["knee_osteoarthritis"]), Plan([EX, "naloxone"], opioids=rx_oxy))
+    assert next(f for f in chronic.findings if f.code == "not_recommended_for_condition").severity == "warning"
+    for setting in ("cancer", "palliative"):
+        r = review_plan(make_case(setting=setting, conditions=["knee_osteoarthritis"]),
+                        Plan([EX, "naloxone"], opioids=rx_oxy))
+        f = next(f for f in r.findings if f.code == "not_recommended_for_condition")
+        assert f.severity == "info" and "does not address cancer-related pain or palliative care" in f.message
+    # a statement written for cancer care (epidural injection next to a metastasis) stays a warning there
+    onc = make_case(setting="cancer", conditions=["malignant_radiculopathy"], mechanisms=NEURO)
+    r = review_plan(onc, Plan(["epidural_steroid_injection", EX]))
+    assert next(f for f in r.findings if f.code == "not_recommended_for_condition").severity == "warning"
+
+
+def test_expert_plans_carry_the_key_stop_list():
+    assert expert_plan(pk.load_case("palliative-care")).stop == ("tramadol",)
+    assert expert_plan(pk.load_case("lbp-chronic")).stop == ()
+
+
+def test_a_case_key_stopping_a_medication_she_does_not_take_is_a_case_error():
+    from painkit.cases import REPO_CASES, parse_case
+    from painkit.errors import CaseError
+
+    data = yamlio.read(REPO_CASES / "palliative-care.yaml")
+    data["key"]["stop"] = ["gabapentin"]
+    with pytest.raises(CaseError) as exc:
+        parse_case(data, "palliative-care.yaml")
+    assert "key.stop[0]: 'gabapentin' matches none of the current medications" in str(exc.value)
+    assert "duloxetine" in str(exc.value)
 
 
 # ---------------------------------------------------------------------- scoring
@@ -280,7 +474,8 @@ def test_each_inappropriate_item_gets_at_least_a_warning(case_id):
     (not only the key-agreement finding), so the engine recognises the problem independently."""
     case = pk.load_case(case_id)
     for bad in case.key.inappropriate:
-        plan = Plan(list(dict.fromkeys([*case.key.plan, bad.id])), opioids=case.key.opioids or None)
+        plan = Plan(list(dict.fromkeys([*case.key.plan, bad.id])), opioids=case.key.opioids or None,
+                    stop=case.key.stop or None)
         r = review_plan(case, plan)
         own = [f for f in r.findings if f.severity in ("error", "warning") and bad.id in f.items
                and f.code != "key_inappropriate_included"]

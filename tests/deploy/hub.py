@@ -103,8 +103,8 @@ class Hub:
                         out.append(content["text"])
                     elif kind == "error":
                         raise RuntimeError(f"{name}: {content['ename']}: {content['evalue']}")
-                    elif kind == "execute_reply":
-                        break
+                    elif kind == "status" and content.get("execution_state") == "idle":
+                        break  # iopub idle comes after every output of this request (execute_reply may not)
         finally:
             ws.close()
             self.api.delete(f"{base}/kernels/{kernel}")

@@ -56,15 +56,21 @@ def test_three_learners_run_a_notebook_and_hand_in(hub):
         out = hub.run_code(name, [
             "import os; os.chdir(os.path.expanduser('~'))",
             *cells,
+            # the learner answers a quiz, as a click on Submit would; the attempt goes to their own store
+            "quiz = pk.widgets.MechanismQuiz(pk.load_case('fibromyalgia'))\n"
+            "quiz.select(['nociplastic'], grades={'nociplastic': 'probable'})\n"
+            "print('score', quiz.submit().score)",
             "import painkit as pk\n"
             "print('learner', os.environ['PAINKIT_LEARNER'])\n"
             "print('handed in', pk.workshop.hand_in())",
         ])
         assert f"learner {name}" in "".join(out)
+        assert "score 100.0" in "".join(out)
     handed = sorted(p.name for p in hub.class_dir.iterdir())
     assert handed == sorted(f"{n}.jsonl" for n in LEARNERS)
     import painkit as pk
 
     cls = pk.workshop.load_class(hub.class_dir)
     assert sorted(cls.attempts["learner"].unique()) == LEARNERS
+    assert set(cls.attempts["case"]) == {"fibromyalgia"} and not cls.problems
     print(f"hub test: 3 learners logged in, ran {NOTEBOOK.name} and handed in in {time.monotonic() - t0:.1f} s")
