@@ -12,7 +12,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("painkit.cli", "cmd_schema", "print the JSON Schema of a case file"),
     "new-case": ("painkit.cli", "cmd_new_case", "write a commented case template"),
     "report": ("painkit.report", "cmd_report", "write a learner's self-study report as one HTML page"),
-    "export": ("painkit.exports", "cmd_export", "export progress attempts to .csv or .jsonl"),
+    "export": ("painkit.exports", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
+               "statements (--xapi)"),
 }
 
 

@@ -150,6 +150,10 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("out", nargs="?", help="output file: .csv or .jsonl")
     p.add_argument("--learner", help="only this learner's attempts (default: every learner in the store)")
     p.add_argument("--store", help="progress store file (default: $PAINKIT_HOME/progress.sqlite)")
+    p.add_argument("--xapi", metavar="OUT.json", help="write xAPI statements (a JSON array) instead, for a "
+                   "learning record store or LMS (see painkit.xapi)")
+    p.add_argument("--homepage", metavar="IRL", help="with --xapi: home page of the system learner accounts "
+                   "belong to (default: $PAINKIT_XAPI_HOMEPAGE, else https://painkit.invalid/learners)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -158,8 +162,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from .progress import ProgressStore
 
+    if getattr(args, "xapi", None):
+        if args.out:
+            print("export: give either an output file or --xapi OUT.json, not both", file=sys.stderr)
+            return 2
+        from .xapi import cmd_export_xapi
+
+        return cmd_export_xapi(args)
     if not args.out:
-        print(f"export: give an output file ending {' or '.join(FORMATS)}", file=sys.stderr)
+        print(f"export: give an output file ending {' or '.join(FORMATS)}, or --xapi OUT.json", file=sys.stderr)
         return 2
     try:
         export_format(args.out)

@@ -42,3 +42,13 @@ def run_all(pg, timeout_ms: int = 180_000) -> None:
 def errors_in_outputs(pg) -> list[str]:
     """Text of any error output (tracebacks) on the page."""
     return pg.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+
+
+CHARTS_JS = """el => [...el.querySelectorAll("svg.marks, img[src^='data:image/svg+xml'], img[src^='data:image/png'], canvas.marks")]
+    .filter(c => c.tagName !== 'IMG' || (c.complete && c.naturalWidth > 0)).length"""
+
+
+def drawn_charts(locator) -> int:
+    """Charts that really drew inside ``locator`` with no network: altair's SVG (inline, or as an image
+    as JupyterLab shows the image/svg+xml output), a PNG, or a canvas."""
+    return locator.evaluate(CHARTS_JS)

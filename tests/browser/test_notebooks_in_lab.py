@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .conftest import save_final_state
-from .lab import errors_in_outputs, open_notebook, run_all
+from .lab import CHARTS_JS, drawn_charts, errors_in_outputs, open_notebook, run_all
 
 
 def test_start_here_shows_the_case_and_disclaimer(page, lab_server):
@@ -12,5 +12,69 @@ def test_start_here_shows_the_case_and_disclaimer(page, lab_server):
     page.wait_for_selector(".pk-case h3")
     assert "Chronic low back pain" in page.locator(".pk-case h3").first.inner_text()
     assert "education only" in page.locator(".pk-case .pk-note").first.inner_text()
+    assert drawn_charts(page.locator(".jp-Notebook")) >= 1  # the library coverage chart, offline
     assert not errors_in_outputs(page)
     save_final_state(page, "00_start_here")
+
+
+def _output_with(page, text: str):
+    """The notebook output area whose content contains ``text`` (e.g. a case title)."""
+    return page.locator(".jp-OutputArea-output", has_text=text).first
+
+
+def test_foundations_self_check_gives_feedback(page, lab_server):
+    base, token = lab_server
+    open_notebook(page, base, token, "notebooks/01_pain_foundations.ipynb")
+    run_all(page)
+    page.locator(".widget-radio-box label").first.click()
+    page.locator("button.jupyter-button", has_text="Check").first.click()
+    feedback = page.locator(".widget-html", has_text="Source:").first
+    feedback.wait_for(timeout=20_000)
+    assert not errors_in_outputs(page)
+    save_final_state(page, "01_pain_foundations")
+
+
+def test_assessment_form_scores_a_visit(page, lab_server):
+    base, token = lab_server
+    open_notebook(page, base, token, "notebooks/02_assessment.ipynb")
+    run_all(page)
+    form = page.locator(".widget-vbox", has_text="Fill from").last
+    form.locator(".widget-dropdown", has_text="Fill from").locator("select").select_option(index=1)
+    score = form.locator(".widget-html", has_text="Score:").first
+    score.wait_for(timeout=20_000)
+    # lbp-chronic, week 0, PHQ-9 answers 2,2,2,1,1,1,1,0,0: the sum is 10, "moderate" (Kroenke 2001: 10-14)
+    assert "10" in score.inner_text() and "moderate" in score.inner_text().lower()
+    assert drawn_charts(page.locator(".jp-Notebook")) >= 1  # the visits chart drew offline
+    assert not errors_in_outputs(page)
+    save_final_state(page, "02_assessment")
+
+
+def test_mechanism_quiz_feedback(page, lab_server):
+    base, token = lab_server
+    open_notebook(page, base, token, "notebooks/03_mechanisms.ipynb")
+    run_all(page)
+    quiz = _output_with(page, "Sciatica from an L4-5 disc extrusion")
+    for mechanism, grade in (("nociceptive", "likely"), ("neuropathic", "definite")):
+        row = quiz.locator(".widget-hbox", has=page.locator(".widget-checkbox", has_text=mechanism)).first
+        row.locator(".widget-checkbox input").check()
+        row.locator("select").first.select_option(grade)
+    quiz.locator("button.jupyter-button", has_text="Submit").click()
+    result = quiz.locator(".widget-html", has_text="/100").first
+    result.wait_for(timeout=20_000)
+    assert "100/100" in result.inner_text()  # the key: likely nociceptive + definite neuropathic
+    assert not errors_in_outputs(page)
+    save_final_state(page, "03_mechanisms")
+
+
+def test_trajectory_explorer_runs_and_draws(page, lab_server):
+    base, token = lab_server
+    open_notebook(page, base, token, "notebooks/05_trajectories.ipynb")
+    run_all(page)
+    explorer = page.locator(".jp-OutputArea-output", has=page.locator("button.jupyter-button", has_text="Run")).last
+    before = drawn_charts(explorer)
+    explorer.locator("button.jupyter-button", has_text="Run").click()
+    page.wait_for_function(f"([el, n]) => ({CHARTS_JS})(el) > n", arg=[explorer.element_handle(), before],
+                           timeout=60_000)
+    assert "not predictive" in explorer.inner_text().lower() or "educational" in explorer.inner_text().lower()
+    assert not errors_in_outputs(page)
+    save_final_state(page, "05_trajectories")
