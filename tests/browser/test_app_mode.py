@@ -1,7 +1,9 @@
 """App mode (Voilà): the learner notebooks render with code hidden and their widgets respond."""
 from __future__ import annotations
 
-from .conftest import save_final_state
+import pytest
+
+from .conftest import ROOT, save_final_state
 
 
 def test_foundations_self_check_answers_in_app_mode(page, voila_server):
@@ -15,3 +17,20 @@ def test_foundations_self_check_answers_in_app_mode(page, voila_server):
     assert "\u2713" in feedback.inner_text()  # the first option is the IASP 2020 wording: correct
     assert "education" in page.inner_text("body").lower()
     save_final_state(page, "app_mode_01_pain_foundations")
+
+
+LEARNER_NOTEBOOKS = sorted(p.name for p in ROOT.joinpath("notebooks").glob("0*.ipynb"))
+
+
+@pytest.mark.parametrize("notebook", LEARNER_NOTEBOOKS)
+def test_every_learner_notebook_renders_in_app_mode(page, voila_server, notebook):
+    """Voila runs the whole notebook before it shows the page: no cell may fail, and every widget shows."""
+    page.goto(f"{voila_server}/voila/render/{notebook}", timeout=180_000)
+    page.wait_for_selector(".jp-OutputArea-output, .jp-RenderedMarkdown", timeout=180_000)
+    page.wait_for_load_state("networkidle", timeout=180_000)
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "There was an error when executing" not in body
+    assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    assert "education only" in body.lower()
+    if "widgets" in (ROOT / "notebooks" / notebook).read_text():
+        page.wait_for_selector(".jupyter-widgets", timeout=60_000)

@@ -78,3 +78,46 @@ def test_trajectory_explorer_runs_and_draws(page, lab_server):
     assert "not predictive" in explorer.inner_text().lower() or "educational" in explorer.inner_text().lower()
     assert not errors_in_outputs(page)
     save_final_state(page, "05_trajectories")
+
+
+def _plan_builder(page, title_words: str):
+    return page.locator(".jp-OutputArea-output", has=page.locator(".widget-html", has_text=f"Build a plan for: {title_words}")).last
+
+
+def _set_number(widget, value: str) -> None:
+    box = widget.locator("input").first
+    box.fill(value)
+    box.press("Enter")
+
+
+def test_plan_builder_reviews_and_counts_mme(page, lab_server):
+    base, token = lab_server
+    open_notebook(page, base, token, "notebooks/04_multimodal_plan.ipynb")
+    run_all(page)
+    builder = _plan_builder(page, "Chronic low back pain")
+    builder.locator(".lm-TabBar-tab", has_text="hysical").first.click()
+    builder.locator(".widget-checkbox", has_text="Therapeutic exercise").locator("input").check()
+    builder.locator(".widget-html", has_text="Review score").first.wait_for(timeout=20_000)
+    row = builder.locator(".widget-hbox", has=page.locator(".widget-dropdown", has_text="Opioid")).first
+    row.locator(".widget-dropdown", has_text="Opioid").locator("select").select_option("oxycodone")
+    _set_number(row.locator(".widget-text", has_text="dose"), "10")
+    _set_number(row.locator(".widget-text", has_text="per day"), "3")
+    mme = builder.locator(".widget-html", has_text="MME/day").first
+    # CDC 2022: oxycodone factor 1.5; 10 mg x 3 a day = 30 mg/day -> 45 MME/day
+    page.wait_for_function("el => el.innerText.includes('45 MME/day')", arg=mme.element_handle(), timeout=20_000)
+    _set_number(row.locator(".widget-text", has_text="dose"), "20")  # 20 x 3 x 1.5 = 90 MME/day
+    page.wait_for_function("el => el.innerText.includes('90 MME/day')", arg=mme.element_handle(), timeout=20_000)
+    assert drawn_charts(builder) >= 1  # the component chart
+    assert not errors_in_outputs(page)
+    save_final_state(page, "04_multimodal_plan")
+
+
+def test_opioid_stewardship_notebook_runs(page, lab_server):
+    base, token = lab_server
+    open_notebook(page, base, token, "notebooks/06_opioid_stewardship.ipynb")
+    run_all(page)
+    builder = _plan_builder(page, "Long-term high-dose opioid")
+    builder.locator("button.jupyter-button", has_text="Compare with the expert plan").click()
+    builder.locator(".widget-html", has_text="xpert").last.wait_for(timeout=20_000)
+    assert not errors_in_outputs(page)
+    save_final_state(page, "06_opioid_stewardship")
