@@ -7,6 +7,7 @@ final state of every notebook is also saved under ``docs/img/`` for the README.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -65,30 +66,41 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+@contextlib.contextmanager
+def serve(cmd: list[str], home: Path, ready_url: str):
+    """Run a server process from ``home`` until the block ends; its output goes to ``home/server.log``."""
+    with open(home / "server.log", "w") as log:
+        proc = subprocess.Popen(cmd, cwd=home, env=server_env(home), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_http(ready_url)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def served_copy(prefix: str) -> Path:
+    """A temporary home holding a copy of notebooks/, so no server ever writes into the repository."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    return home
+
+
 @pytest.fixture(scope="session")
 def lab_server():
     """JupyterLab on 127.0.0.1 with a random token; yields (base_url, token).
 
     It serves a copy of notebooks/ so that JupyterLab's autosave never writes outputs into the repository."""
     port, token = free_port(), secrets.token_hex(16)
-    home = Path(tempfile.mkdtemp(prefix="painkit-lab-"))
-    served = home / "root"
-    shutil.copytree(ROOT / "notebooks", served / "notebooks")
+    home = served_copy("painkit-lab-")
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served}", "--LabApp.news_url=None",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}", "--LabApp.news_url=None",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *root_flag()]
-    log = open(home / "lab.log", "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(home), stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/api/status?token={token}")
+    with serve(cmd, home, f"http://127.0.0.1:{port}/api/status?token={token}"):
         yield f"http://127.0.0.1:{port}", token
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")
@@ -131,21 +143,10 @@ def save_final_state(pg, name: str) -> None:
 
 @pytest.fixture(scope="session")
 def voila_server():
-    """Voilà serving a copy of notebooks/ as apps (as ``make app`` does); yields the base URL."""
+    """Voila serving a copy of notebooks/ as apps (as ``make app`` does); yields the base URL."""
     port = free_port()
-    home = Path(tempfile.mkdtemp(prefix="painkit-voila-"))
-    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    home = served_copy("painkit-voila-")
     cmd = [sys.executable, "-m", "voila", str(home / "notebooks"), "--no-browser", f"--port={port}",
            "--Voila.ip=127.0.0.1"]
-    log = open(home / "voila.log", "w")
-    proc = subprocess.Popen(cmd, cwd=home, env=server_env(home), stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/")
+    with serve(cmd, home, f"http://127.0.0.1:{port}/"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
