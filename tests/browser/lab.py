@@ -52,3 +52,9 @@ def drawn_charts(locator) -> int:
     """Charts that really drew inside ``locator`` with no network: altair's SVG (inline, or as an image
     as JupyterLab shows the image/svg+xml output), a PNG, or a canvas."""
     return locator.evaluate(CHARTS_JS)
+
+
+def wait_for_charts(page, locator, at_least: int = 1, timeout_ms: int = 20_000) -> None:
+    """Wait until ``at_least`` charts have drawn inside ``locator`` (images decode asynchronously)."""
+    page.wait_for_function(f"([el, n]) => ({CHARTS_JS})(el) >= n", arg=[locator.element_handle(), at_least],
+                           timeout=timeout_ms)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .conftest import save_final_state
-from .lab import CHARTS_JS, drawn_charts, errors_in_outputs, open_notebook, run_all
+from .lab import drawn_charts, errors_in_outputs, open_notebook, run_all, wait_for_charts
 
 
 def test_start_here_shows_the_case_and_disclaimer(page, lab_server):
@@ -12,7 +12,7 @@ def test_start_here_shows_the_case_and_disclaimer(page, lab_server):
     page.wait_for_selector(".pk-case h3")
     assert "Chronic low back pain" in page.locator(".pk-case h3").first.inner_text()
     assert "education only" in page.locator(".pk-case .pk-note").first.inner_text()
-    assert drawn_charts(page.locator(".jp-Notebook")) >= 1  # the library coverage chart, offline
+    wait_for_charts(page, page.locator(".jp-Notebook"))  # the library coverage chart, offline
     assert not errors_in_outputs(page)
     save_final_state(page, "00_start_here")
 
@@ -44,7 +44,7 @@ def test_assessment_form_scores_a_visit(page, lab_server):
     score.wait_for(timeout=20_000)
     # lbp-chronic, week 0, PHQ-9 answers 2,2,2,1,1,1,1,0,0: the sum is 10, "moderate" (Kroenke 2001: 10-14)
     assert "10" in score.inner_text() and "moderate" in score.inner_text().lower()
-    assert drawn_charts(page.locator(".jp-Notebook")) >= 1  # the visits chart drew offline
+    wait_for_charts(page, page.locator(".jp-Notebook"))  # the visits chart drew offline
     assert not errors_in_outputs(page)
     save_final_state(page, "02_assessment")
 
@@ -73,8 +73,7 @@ def test_trajectory_explorer_runs_and_draws(page, lab_server):
     explorer = page.locator(".jp-OutputArea-output", has=page.locator("button.jupyter-button", has_text="Run")).last
     before = drawn_charts(explorer)
     explorer.locator("button.jupyter-button", has_text="Run").click()
-    page.wait_for_function(f"([el, n]) => ({CHARTS_JS})(el) > n", arg=[explorer.element_handle(), before],
-                           timeout=60_000)
+    wait_for_charts(page, explorer, before + 1, timeout_ms=60_000)
     assert "not predictive" in explorer.inner_text().lower() or "educational" in explorer.inner_text().lower()
     assert not errors_in_outputs(page)
     save_final_state(page, "05_trajectories")
@@ -107,7 +106,8 @@ def test_plan_builder_reviews_and_counts_mme(page, lab_server):
     page.wait_for_function("el => el.innerText.includes('45 MME/day')", arg=mme.element_handle(), timeout=20_000)
     _set_number(row.locator(".widget-text", has_text="dose"), "20")  # 20 x 3 x 1.5 = 90 MME/day
     page.wait_for_function("el => el.innerText.includes('90 MME/day')", arg=mme.element_handle(), timeout=20_000)
-    assert drawn_charts(builder) >= 1  # the component chart
+    # the component chart (drawn after the review updates, as an SVG image)
+    wait_for_charts(page, builder)
     assert not errors_in_outputs(page)
     save_final_state(page, "04_multimodal_plan")
 
