@@ -311,3 +311,52 @@ def class_findings(findings, top: int = 10):
         x=a.X("times:Q", title="times triggered"), y=a.Y("code:N", sort="-x", title=None),
         color=a.Color("severity:N", scale=a.Scale(domain=["error", "warning", "info"], range=["#c0392b", "#e67e22", "#7f8c8d"])),
         tooltip=["code", "severity", "times", "learners"]).properties(width=320, title="Plan-review findings")
+
+
+# --------------------------------------------------------------------------------------------------
+# Branching visits (painkit.trajectories.branch, the TrajectoryExplorer's week-4 visit, the capstone).
+
+
+def branches(kept, revised, measure: str = "pain", *, week=None, patients: int = 20, seed: int = 0):
+    """Two branches of the same synthetic patients side by side: the plan kept (left) and the plan revised
+    at the visit (right). Each panel: weekly median (thick line) and IQR (band) of ``measure``, the same
+    sampled patients as thin lines, and a dashed rule at the visit week where the branches part (default:
+    ``revised.attrs['branched_at']``). Aggregated and sampled: at most MAX_ROWS rows whatever the cohort."""
+    import numpy as np
+    import pandas as pd
+
+    from .errors import PainkitError, did_you_mean
+    from .trajectories import wide
+
+    if measure not in _MEASURES:
+        raise PainkitError(f"measure: {measure!r} is not charted{did_you_mean(measure, _MEASURES)}; "
+                           f"allowed: {', '.join(_MEASURES)}")
+    frames = {"plan kept": kept, "plan revised": revised}
+    values = {name: wide(f, measure).astype(float) for name, f in frames.items()}
+    if values["plan kept"].shape != values["plan revised"].shape:
+        raise PainkitError("kept, revised: the two branches must hold the same patients and weeks "
+                           "(give frames from pk.simulate and pk.branch with the same cohort)")
+    a = alt()
+    n, w1 = values["plan kept"].shape
+    week = revised.attrs.get("branched_at", 0) if week is None else week
+    k = max(0, min(patients, n, (MAX_ROWS - 2 * w1 - 1) // (2 * w1)))
+    chosen = np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
+    title, domain = _MEASURES[measure]
+    scale = a.Scale(domain=domain) if domain else a.Undefined
+    x = a.X("week:Q", title="week", scale=a.Scale(domain=[0, w1 - 1]))
+    panels = []
+    for name, f in frames.items():
+        summary = _weekly_quartiles(f, measure)
+        lines = pd.DataFrame({"patient": np.repeat(chosen, w1), "week": np.tile(np.arange(w1), k),
+                              "value": values[name][chosen].reshape(-1)}).dropna()
+        thin = a.Chart(lines).mark_line(strokeWidth=0.7, opacity=0.35, color="#7f7f7f").encode(
+            x=x, y=a.Y("value:Q", title=title, scale=scale), detail="patient:N")
+        band = a.Chart(summary).mark_area(opacity=0.3, color="#4c78a8").encode(x=x, y="q25:Q", y2="q75:Q")
+        median = a.Chart(summary).mark_line(strokeWidth=3, color="#1f4e79").encode(
+            x=x, y="median:Q", tooltip=["week:Q", a.Tooltip("median:Q", format=".1f"),
+                                        a.Tooltip("q25:Q", format=".1f"), a.Tooltip("q75:Q", format=".1f"), "n:Q"])
+        rule = a.Chart(pd.DataFrame({"week": [week]})).mark_rule(strokeDash=[4, 3], color="#c0392b").encode(x="week:Q")
+        panels.append((thin + band + median + rule).properties(title=name, width=300, height=220))
+    return a.hconcat(*panels).resolve_scale(y="shared").properties(
+        title=[f"{title}: the same {n:,} synthetic patients, plan kept vs revised at week {week} (dashed)",
+               f"median (line), IQR (band), {k} sampled patients (thin). Educational model, not predictive."])

@@ -5,11 +5,13 @@ An educational model, not a predictive one. Every parameter is read from ``paink
 (with its source or the label "teaching assumption") and from the catalog's ``simulation:`` blocks
 (compiled by ``painkit.regimen``); the patients come from ``painkit.population``.
 
-Designed so that a cohort can be continued from week k with another plan (plan schedules, ``branch``):
-``State`` holds everything that carries from one week to the next (effect levels, tolerance, dose, stops,
-fluctuation, current PCS, dropout) as (K, n) arrays whose rows follow ``State.ids``. Switching plan means
-re-indexing those rows: kept interventions carry on, removed ones get target 0 and fade at their own pace,
-new ones start from level 0 at their ``start_week``. The weekly random numbers never depend on the plan.
+Plan schedules (``pk.simulate(case, [(0, a), (4, b)])``, ``pk.branch``): the regimen holds every row any
+plan of the schedule uses, and ``State`` everything that carries from one week to the next (effect levels,
+tolerance, MME, stops, fluctuation, current PCS, dropout) as (K, n) arrays over those rows. At a change
+(``painkit.taper.switch``) kept rows carry on, dropped ones fade at their own pace (an opioid is tapered),
+new ones start from level 0 at their ``start_week``. Rows no plan has started yet are skipped, so a
+schedule's weeks before a change compute exactly what its earlier plans alone compute; the weekly random
+numbers never depend on the plan.
 """
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from . import taper
 from .population import F32, Cohort, params, weekly_draws
 from .regimen import Regimen
+from .schedules import Orders
 
 SCALE_MAX = np.array([[10], [10], [52]], F32)  # pain, function (BPI interference), PCS
 
@@ -38,13 +42,18 @@ class State:
     gain: np.ndarray            # (3, K, n) full effect on pain, function, PCS for this patient (capped)
     level: np.ndarray           # (K, n) attained fraction of full effect
     tolerance: np.ndarray       # (K, n) fraction of effect lost to tolerance
-    dose: np.ndarray            # (K, n) dose multiplier (dose creep)
+    mme: np.ndarray             # (K, n) MME/day taken of each opioid row (prescription, dose creep, taper)
     escalations: np.ndarray     # (K, n) int8 number of dose increases
     stopped: np.ndarray         # (K, n) bool: stopped after an adverse event
     noise: np.ndarray           # (3, n) current fluctuation of pain, function, PCS
     pain0: np.ndarray           # (n,) observed pain at week 0 (what the clinician compares against)
     pcs: np.ndarray             # (n,) current PCS (blunts next week's response)
     dropped: np.ndarray         # (n,) bool
+    taken: np.ndarray           # (K,) bool: the row is part of the plan in force
+    live: np.ndarray            # (K,) bool: the row may act (started, fading or tapering); others are skipped
+    goal: np.ndarray            # (K,) prescribed MME/day of each row under the plan in force
+    since: np.ndarray           # (K,) week an opioid row's use began (negative: before week 0; inf: not yet)
+    tapering: np.ndarray        # (K,) bool: a taper of this row is under way
     work: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # reusable scratch buffers
 
     def buffer(self, name: str, shape: tuple[int, ...], dtype: Any = F32) -> np.ndarray:
@@ -53,6 +62,12 @@ class State:
         if buf is None or buf.shape != shape or buf.dtype != dtype:
             buf = self.work[name] = np.empty(shape, dtype)
         return buf
+
+    def taper_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(K, n) weekly MME step of each taper and the dose it started from (allocated on first use)."""
+        if "taper_step" not in self.work:
+            self.work["taper_step"], self.work["taper_start"] = np.zeros_like(self.mme), np.zeros_like(self.mme)
+        return self.work["taper_step"], self.work["taper_start"]
 
 
 @dataclass
@@ -84,15 +99,20 @@ def gains(cohort: Cohort, regimen: Regimen) -> np.ndarray:
     return np.minimum(out, F32(params()["combination"]["max_effect"]), out=out)
 
 
-def start(cohort: Cohort, regimen: Regimen) -> tuple[State, Visit]:
-    """The week-0 state and the baseline visit (before the plan has any effect)."""
+def start(cohort: Cohort, regimen: Regimen, orders: Orders | None = None) -> tuple[State, Visit]:
+    """The week-0 state and the baseline visit (before any plan acts; the case's current opioids carry
+    ``orders.initial_mme``)."""
     n, K = cohort.n, len(regimen.ids)
+    orders = orders if orders is not None else Orders.single(regimen)
     noise = cohort.noise0.copy()
     obs = np.stack([cohort.usual_pain, cohort.function0, cohort.pcs0]) + noise
     np.clip(obs, 0, SCALE_MAX, out=obs)
+    initial = orders.initial_mme.astype(F32)
     state = State(0, regimen.ids, np.zeros(K, np.int32), gains(cohort, regimen), np.zeros((K, n), F32),
-                  np.zeros((K, n), F32), np.ones((K, n), F32), np.zeros((K, n), np.int8), np.zeros((K, n), bool),
-                  noise, obs[0].copy(), obs[2].copy(), np.zeros(n, bool))
+                  np.zeros((K, n), F32), np.repeat(initial[:, None], n, axis=1), np.zeros((K, n), np.int8),
+                  np.zeros((K, n), bool), noise, obs[0].copy(), obs[2].copy(), np.zeros(n, bool),
+                  taken=np.zeros(K, bool), live=np.zeros(K, bool), goal=initial.copy(),
+                  since=np.where(initial > 0, -orders.since_weeks, np.inf).astype(F32), tapering=np.zeros(K, bool))
     visit = Visit(obs[0], obs[1], obs[2], np.full(n, cohort.baseline_mme, F32), np.ones(n, bool),
                   np.full(n, -1, np.int8), np.zeros(n, bool))
     return state, visit
@@ -111,28 +131,38 @@ def natural_course(cohort: Cohort, week: int) -> np.ndarray:
 
 
 def _advance_levels(regimen: Regimen, state: State, adherent: np.ndarray, week: int) -> np.ndarray:
-    """Move each effect level toward its target (1 while taken or within a one-off course, else 0) by at
-    most 1/onset per week; grow tolerance while taken. Row by row (cache-sized vectors). Returns the
-    (K, n) bool target (who takes what this week)."""
+    """Move each effect level toward its target (1 while taken or within a one-off course, the share of the
+    dose left while a stopped opioid is tapered, else 0) by at most 1/onset per week; grow tolerance while
+    taken. Row by row (cache-sized vectors); rows no plan has started are skipped. Returns the (K, n) bool
+    target (who takes what this week)."""
     K, n = state.level.shape
     target = state.buffer("target", (K, n), bool)
     diff = state.buffer("diff", (n,))
     course = (week - state.start_week) <= regimen.onset + regimen.durability
     for k in range(K):
         row = target[k]
+        if not state.live[k]:
+            row[:] = False
+            continue
         if regimen.one_off[k]:
             row[:] = course[k]
             row &= ~state.stopped[k]
-        else:
+        elif state.taken[k] or state.tapering[k]:
             np.logical_and(adherent, ~state.stopped[k], out=row)
+        else:
+            row[:] = False
         rate = F32(1 / regimen.onset[k])
-        np.subtract(row, state.level[k], out=diff, dtype=F32)
+        aim = row if state.taken[k] or not state.tapering[k] else taper.fade_target(
+            state, k, row, state.buffer("fade", (n,)))
+        np.subtract(aim, state.level[k], out=diff, dtype=F32)
         if rate < 1:
             np.clip(diff, -rate, rate, out=diff)
         state.level[k] += diff
         if regimen.tolerance[k] > 0:
             tol = state.tolerance[k]
             tol += regimen.tolerance[k] * (1 - tol) * row
+        if not (state.taken[k] or state.tapering[k] or (regimen.one_off[k] and course[k]) or state.level[k].any()):
+            state.live[k] = False                          # stopped and faded: skip it from now on
     return target
 
 
@@ -143,7 +173,7 @@ def _combine(regimen: Regimen, state: State, blunt: np.ndarray, kept: np.ndarray
     n = blunt.shape[0]
     tmp, blunted = state.buffer("tmp", (n,)), state.buffer("blunted", (n,))
     for k, outcomes in enumerate(regimen.outcomes):
-        if not outcomes:
+        if not outcomes or not state.live[k]:
             continue
         active = state.level[k]
         if regimen.tolerance[k] > 0:
@@ -173,6 +203,8 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
 
     kept = np.ones((3, n), F32)                          # share of pain, function, PCS left by treatment
     target = np.zeros((0, n), bool)
+    if state.tapering.any():
+        taper.advance(state)
     if regimen.ids:
         target = _advance_levels(regimen, state, adherent, t)
         blunt = 1 - F32(p["catastrophizing"]["blunting"]) * state.pcs / F32(52)
@@ -198,8 +230,7 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
     if regimen.escalates.any():
         _escalate(regimen, state, target, responding, u[3])
     op = np.flatnonzero(regimen.opioid)
-    mme = ((state.dose[op] * regimen.mme0[op, None] * ~state.stopped[op]).sum(axis=0, dtype=F32)
-           if op.size else np.zeros(n, F32))
+    mme = ((state.mme[op] * ~state.stopped[op]).sum(axis=0, dtype=F32) if op.size else np.zeros(n, F32))
 
     d = p["dropout"]
     hazard = np.full(n, F32(d["weekly_base_rate"]), F32)
@@ -244,16 +275,16 @@ def _adverse_events(regimen: Regimen, state: State, target: np.ndarray, week: in
 
 def _escalate(regimen: Regimen, state: State, target: np.ndarray, responding: np.ndarray,
               u: np.ndarray) -> None:
-    """Dose creep: an opioid taken by a patient who is not responding may be increased this week (the
-    increase wins back part of the tolerance)."""
+    """Dose creep: an opioid the plan prescribes, taken by a patient who is not responding, may be increased
+    this week (the increase wins back part of the tolerance); never during a taper."""
     o = params()["opioids"]
     chance = u < F32(o["escalation_weekly_probability"])
     chance &= ~responding
     for k in np.flatnonzero(regimen.escalates):
-        if state.week - state.start_week[k] <= o["escalation_after_week"]:
+        if not state.taken[k] or state.tapering[k] or state.week - state.start_week[k] <= o["escalation_after_week"]:
             continue
         up = chance & target[k] & (state.escalations[k] < o["max_escalations"])
-        np.multiply(state.dose[k], F32(o["escalation_step"]), out=state.dose[k], where=up)
+        np.multiply(state.mme[k], F32(o["escalation_step"]), out=state.mme[k], where=up)
         np.multiply(state.tolerance[k], F32(1 - o["tolerance_restored"]), out=state.tolerance[k], where=up)
         state.escalations[k] += up
 
@@ -274,11 +305,17 @@ class Record(Visit):
 
 
 def run(cohort: Cohort, regimen: Regimen, weeks: int, rng: np.random.Generator,
-        responder_fraction: float) -> tuple[State, Record]:
-    """Week 0 plus ``weeks`` weekly steps: the final state (to continue from) and the record of every visit."""
-    state, visit = start(cohort, regimen)
+        responder_fraction: float, orders: Orders | None = None) -> tuple[State, Record]:
+    """Week 0 plus ``weeks`` weekly steps, each plan of ``orders`` applied at its visit week (default: the
+    regimen as one plan from week 0): the final state and the record of every visit."""
+    orders = orders if orders is not None else Orders.single(regimen)
+    state, visit = start(cohort, regimen, orders)
     record = Record.empty(cohort.n, weeks)
     record.put(0, visit)
+    s = 0
     for week in range(1, weeks + 1):
+        while s < len(orders.weeks) and orders.weeks[s] == week - 1:
+            taper.switch(state, regimen, orders, s)
+            s += 1
         record.put(week, step(cohort, regimen, state, rng, responder_fraction))
     return state, record

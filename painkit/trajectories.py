@@ -5,6 +5,9 @@ An educational model, not a predictive one (see ``painkit/data/trajectory.yaml``
 its source). ``simulate`` draws a seeded cohort around the case and returns a tidy DataFrame, one row per
 patient-week; ``score_trajectories`` gives per-patient outcomes and a cohort summary with 95% intervals;
 ``compare_plans`` runs several plans on the same synthetic patients (paired, common random numbers).
+``simulate`` also takes a plan schedule, ``[(0, plan_a), (4, plan_b)]`` (``painkit.schedules``), and
+``branch`` continues a simulated cohort from a visit with another plan: the same patients and weekly draws,
+so both branches share their history up to that visit.
 Responder and MCID thresholds come from ``painkit/data/instruments.yaml`` (the same ones ``pk.change``
 uses). The patients come from ``painkit.population``, the weekly step from ``painkit.cohort``, the scoring from
 ``painkit.outcomes`` (re-exported here).
@@ -20,14 +23,13 @@ import pandas as pd
 
 from . import cohort as engine
 from . import population
-from .errors import PlanError
 from .outcomes import (NOTE, SimulationError, Thresholds, TrajectoryScores, outcome_labels,  # noqa: F401
                        patient_outcomes, score_trajectories, thresholds, wide)
-from .regimen import compile_plan
+from .schedules import Change, changes_of, compile_schedule, jsonable, plan_parts  # noqa: F401
 
-__all__ = ["simulate", "score_trajectories", "compare_plans", "PlanComparison", "TrajectoryScores", "Thresholds",
-           "thresholds", "patient_outcomes", "wide", "to_frame", "plan_parts", "baseline_mme", "SimulationError",
-           "NOTE", "COLUMNS"]
+__all__ = ["simulate", "branch", "score_trajectories", "compare_plans", "PlanComparison", "TrajectoryScores",
+           "Thresholds", "thresholds", "patient_outcomes", "wide", "to_frame", "plan_parts", "baseline_mme",
+           "schedule_of", "SimulationError", "NOTE", "COLUMNS"]
 COLUMNS = ("patient", "week", "pain", "peg", "function", "pcs", "mme", "adherent", "adverse_event",
            "dropped_out")
 MAX_PATIENTS = 2_000_000
@@ -49,25 +51,6 @@ def _case(case: Any) -> Any:
     return case
 
 
-def plan_parts(plan: Any) -> tuple[list[str], list[Mapping[str, Any]]]:
-    """(intervention ids, opioid prescriptions) of a Plan, a list of ids, a mapping or None (no treatment)."""
-    if plan is None:
-        return [], []
-    if isinstance(plan, str):
-        raise PlanError(f"plan: found the string {plan!r}; give pk.Plan([...]) or a list of intervention ids")
-    if isinstance(plan, Mapping):
-        items, rx = plan.get("items", []), plan.get("opioids") or []
-    elif hasattr(plan, "items") and not callable(plan.items):
-        items, rx = plan.items, getattr(plan, "opioids", None) or []
-    else:
-        items, rx = plan, []
-    items = list(items)
-    for i, iid in enumerate(items):
-        if not isinstance(iid, str):
-            raise PlanError(f"plan.items[{i}]: found {iid!r}; an item is an intervention id string")
-    return items, list(rx)
-
-
 def _catalog(catalog: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
     if catalog is not None:
         if not isinstance(catalog, Mapping):
@@ -85,12 +68,6 @@ def _mme_of(prescription: Any) -> float:
     if not isinstance(prescription, Mapping):
         return float(getattr(prescription, "mme", None) or 0.0)
     return parse_prescription(prescription, "plan.opioids").mme or 0.0
-
-
-def _jsonable(prescription: Any) -> dict[str, Any]:
-    if isinstance(prescription, Mapping):
-        return dict(prescription)
-    return {k: getattr(prescription, k) for k in ("drug", "dose", "unit", "per_day") if hasattr(prescription, k)}
 
 
 def baseline_mme(case: Any) -> float:
@@ -126,7 +103,9 @@ def _rng(seed: Union[int, np.random.Generator, None]) -> np.random.Generator:
 def simulate(case: Any, plan: Any = None, n_patients: int = 1000, weeks: int = 12,
              seed: Union[int, np.random.Generator, None] = 0,
              catalog: Optional[Mapping[str, Any]] = None) -> pd.DataFrame:
-    """Simulate a cohort drawn around ``case`` on ``plan`` (None: natural history) for ``weeks`` weeks.
+    """Simulate a cohort drawn around ``case`` on ``plan`` for ``weeks`` weeks. ``plan``: a Plan, a list of
+    ids, None (natural history), or a schedule of (week, plan) changes such as ``[(0, plan_a), (4, plan_b)]``
+    (plan_b replaces plan_a at the week-4 visit and acts from week 5; patient state carries across).
 
     Returns one row per patient-week (week 0 = baseline, before the plan acts): patient, week, pain (0-10),
     peg, function (BPI interference 0-10), pcs (0-52), mme, adherent, adverse_event (NA or a code),
@@ -134,20 +113,83 @@ def simulate(case: Any, plan: Any = None, n_patients: int = 1000, weeks: int = 1
     """
     case = _case(case)
     n, weeks = _sizes(n_patients, weeks)
+    changes = changes_of(plan, weeks)
     rng = _rng(seed)
+    custom = catalog is not None
     catalog = _catalog(catalog)
-    items, rx = plan_parts(plan)
-    regimen = compile_plan(items, rx, catalog, _mme_of)
+    regimen, orders = compile_schedule(changes, catalog, _mme_of, case)
     cohort = population.draw_cohort(population.phenotype(case), n, rng, sorted(catalog), baseline_mme(case))
-    _, record = engine.run(cohort, regimen, weeks, rng, thresholds().responder / 100)
+    _, record = engine.run(cohort, regimen, weeks, rng, thresholds().responder / 100, orders)
     frame = to_frame(record, regimen.codes)
-    opioids = [_jsonable(r) for r in rx]
-    frame.attrs.update(note=NOTE, case=case.id, setting=case.setting, plan=list(items), opioids=opioids,
-                       interventions=list(regimen.ids),
+    first = changes[0]
+    taken = orders.taken.any(axis=0)
+    frame.attrs.update(note=NOTE, case=case.id, setting=case.setting, plan=list(first.items),
+                       opioids=[jsonable(r) for r in first.prescriptions],
+                       interventions=[i for i, t in zip(regimen.ids, taken) if t],
+                       current_opioids=[i for i, t in zip(regimen.ids, taken) if not t],
                        seed=int(seed) if isinstance(seed, (int, np.integer)) else None, n_patients=n, weeks=weeks,
                        natural_history=cohort.phenotype.natural_history, warnings=list(regimen.warnings),
-                       schedule=[{"week": 0, "items": list(items), "opioids": opioids}])
+                       schedule=[c.to_dict() for c in changes], catalog="custom" if custom else "painkit",
+                       case_fingerprint=fingerprint(case))
     return frame
+
+
+def same_case(frame: pd.DataFrame, case: Any) -> Any:
+    """The Case, checked against the one ``frame`` was simulated around (its id and, when recorded, content)."""
+    case = _case(case)
+    attrs = frame.attrs
+    if attrs.get("case", case.id) != case.id or attrs.get("case_fingerprint", fingerprint(case)) != fingerprint(case):
+        raise SimulationError(f"case: the frame was simulated around a different {attrs['case']!r} case (another "
+                              f"case or an edited copy); pass the same Case as case=...")
+    return case
+
+
+def fingerprint(case: Any) -> str:
+    """A short hash of a case's content: ``branch`` checks it so a cohort is continued around the same case."""
+    import hashlib
+
+    return hashlib.sha1(case.model_dump_json().encode()).hexdigest()[:16]
+
+
+def schedule_of(frame: pd.DataFrame) -> list[Change]:
+    """The plan schedule a frame was simulated with (``frame.attrs['schedule']``)."""
+    entries = frame.attrs.get("schedule")
+    if not entries:
+        raise SimulationError("frame: no plan schedule in frame.attrs; give a frame from pk.simulate or pk.branch")
+    return [Change(int(e["week"]), tuple(e.get("items", ())), tuple(e.get("opioids", ())), tuple(e.get("stop", ())),
+                   bool(e.get("untreated", False))) for e in entries]
+
+
+def branch(frame: pd.DataFrame, week: int, plan: Any, *, weeks: Optional[int] = None, case: Any = None,
+           catalog: Optional[Mapping[str, Any]] = None) -> pd.DataFrame:
+    """Continue a simulated cohort with ``plan`` from the week-``week`` visit: the same synthetic patients and
+    weekly draws, so the rows of weeks 0..week equal ``frame``'s and the weeks after follow the new plan.
+
+    Re-simulates the frame's schedule up to ``week`` plus the change (deterministic: same seed, same draws
+    whatever the plan). ``weeks`` extends or shortens the run (default: the frame's); give ``case`` for a case
+    not loadable by its id and ``catalog`` when the frame was simulated with a custom catalog."""
+    attrs = frame.attrs
+    missing = [k for k in ("case", "schedule", "seed", "n_patients", "weeks") if k not in attrs]
+    if missing:
+        raise SimulationError(f"frame: attrs lack {', '.join(missing)}; branch a frame from pk.simulate or pk.branch")
+    if attrs["seed"] is None:
+        raise SimulationError("frame: simulated without an integer seed (seed=None or a numpy Generator), so its "
+                              "weekly draws cannot be replayed; simulate with seed=<whole number> to branch")
+    if attrs.get("catalog") == "custom" and catalog is None:
+        raise SimulationError("catalog: the frame was simulated with a custom catalog; pass it as catalog=...")
+    _, total = _sizes(int(attrs["n_patients"]), attrs["weeks"] if weeks is None else weeks)
+    if isinstance(week, bool) or not isinstance(week, (int, np.integer)) or not 0 <= week < int(total):
+        raise SimulationError(f"week: found {week!r}; allowed: a visit week from 0 to {int(total) - 1} (the new "
+                              f"plan acts from the week after)")
+    if case is None:
+        from .cases import load_case
+
+        case = load_case(attrs["case"])
+    case = same_case(frame, case)
+    before = [(c.week, c.plan()) for c in schedule_of(frame) if c.week < week]
+    out = simulate(case, [*before, (int(week), plan)], int(attrs["n_patients"]), total, int(attrs["seed"]), catalog)
+    out.attrs["branched_at"] = int(week)
+    return out
 
 
 def to_frame(record: "engine.Record", codes: Sequence[str]) -> pd.DataFrame:

@@ -200,9 +200,11 @@ def test_opioid_tolerance_erodes_effect_and_dose_creeps(lbp):
     f = pk.simulate(lbp, plan, n_patients=2000, weeks=30, seed=0, catalog=FAKE)
     none = pk.simulate(lbp, None, n_patients=2000, weeks=30, seed=0, catalog=FAKE)
     assert _mean_pain(none, 2) - _mean_pain(f, 2) > _mean_pain(none, 30) - _mean_pain(f, 30)
-    # 10 mg x 2 per day x 1.5 (CDC 2022 oxycodone factor) = 30 MME/day at the start, more later (dose creep)
-    assert f.loc[f["week"] == 1, "mme"].median() == 30
-    assert f.loc[f["week"] == 30, "mme"].mean() > 30
+    # 10 mg x 2 per day x 1.5 (CDC 2022 oxycodone factor) = 30 MME/day at the start, more later (dose creep),
+    # plus the tramadol the patient already takes (50 mg once a day x 0.2 = 10 MME/day): the plan neither
+    # stops nor re-prescribes it, so it continues (as plan review assumes)
+    assert f.loc[f["week"] == 1, "mme"].median() == 30 + 10
+    assert f.loc[f["week"] == 30, "mme"].mean() > 30 + 10
 
 
 def test_stopping_adverse_event_stops_the_treatment(lbp):
@@ -238,7 +240,8 @@ def test_opioid_without_a_modelled_intervention_counts_mme_only(lbp):
     plan = pk.Plan(["therapeutic_exercise"], opioids=[{"drug": "codeine", "dose": 30, "unit": "mg", "per_day": 4}])
     f = pk.simulate(lbp, plan, n_patients=50, weeks=2, seed=0, catalog={"therapeutic_exercise": FAKE["talk"]})
     assert any("codeine" in w for w in f.attrs["warnings"])
-    assert f.loc[f["week"] == 1, "mme"].dropna().eq(30 * 4 * 0.15).all()  # CDC 2022 codeine factor 0.15
+    # CDC 2022 codeine factor 0.15, plus the current tramadol 50 mg once a day x 0.2, which continues
+    assert f.loc[f["week"] == 1, "mme"].dropna().eq(30 * 4 * 0.15 + 50 * 0.2).all()
 
 
 def test_no_python_loop_over_patients(lbp):

@@ -91,3 +91,62 @@ def test_next_step_rules(pain_end, function_end, mme, expected):
     assert reading.next_step == expected
     score, feedback = patient_reading.grade_reading(reading, reading.responder, expected)
     assert score == 100 and "Dowell" in feedback
+
+
+# ------------------------------------------------------------------ the week-4 visit (issue 10)
+
+
+def test_run_opens_the_week4_visit_with_the_plan_ticked():
+    x = TrajectoryExplorer("lbp-chronic", plan=pk.Plan(["nsaid_oral", "cbt"]), on_attempt=lambda a: None)
+    assert x.visit_week == 4
+    x.run()
+    assert "The cohort at week 4" in x.visit_table.value and "30% lower" in x.visit_table.value
+    assert f"Patient {x.reading.patient} up to week 4" in x.visit_patient.value
+    assert {i for i, b in x.revision_boxes.items() if b.value} == {"nsaid_oral", "cbt"}
+    assert x.opioid_dose.layout.display == "none"                 # no opioid prescription in this plan
+
+
+def test_revise_and_continue_show_both_branches_and_record_the_review():
+    seen = []
+    x = TrajectoryExplorer("lbp-chronic", plan=pk.Plan(["nsaid_oral"], opioids=OXY), on_attempt=seen.append)
+    x.run()
+    revised = x.revise(["nsaid_oral", "therapeutic_exercise", "cbt"], opioid_dose="stop")
+    assert revised == {"items": ["nsaid_oral", "therapeutic_exercise", "cbt"], "opioids": []}
+    review = x.continue_to(12)
+    expected = pk.review_revision(x.case, x.frame, 4, revised)
+    assert review is not None and review.score == expected.score and review.codes == expected.codes
+    a = seen[-1]
+    assert a.step == "revision" and a.score == review.score and a.answer["revised"] == revised
+    assert a.answer["kept"]["opioids"][0]["drug"] == "oxycodone" and a.answer["week"] == 4
+    assert x.kept is x.frame                                       # the run already reached week 12
+    head = lambda f: f[f["week"] <= 4].reset_index(drop=True).astype({"adverse_event": object})  # noqa: E731
+    pd.testing.assert_frame_equal(head(x.kept), head(x.revised))   # the same patients up to the visit
+    assert len(x.branch_charts.outputs) == 1 and "plan kept" in x.branch_summary.value
+    assert f"Revision review: {review.score}/100" in x.revision_feedback.value
+
+
+def test_opioid_dose_choices_scale_the_prescription():
+    x = TrajectoryExplorer("lbp-chronic", plan=pk.Plan([], opioids=OXY), on_attempt=lambda a: None)
+    x.run()
+    assert x.opioid_dose.layout.display != "none"
+    assert x.revise([], opioid_dose="raise")["opioids"][0]["dose"] == 5 * 1.5
+    assert x.revise([], opioid_dose="halve")["opioids"][0]["dose"] == 5 * 0.5
+    assert x.revise([], opioid_dose="keep")["opioids"][0]["dose"] == 5
+
+
+def test_continuing_past_a_shorter_run():
+    x = TrajectoryExplorer("lbp-chronic", on_attempt=lambda a: None)
+    x.items.value = ("nsaid_oral",)
+    x.weeks.value = 6
+    x.run()
+    x.revise(["nsaid_oral", "graded_activity"])
+    assert x.continue_to(12) is not None
+    assert x.kept["week"].max() == 12 and x.revised["week"].max() == 12
+
+
+def test_visit_step_mistakes_are_messages():
+    x = TrajectoryExplorer("lbp-chronic", on_attempt=lambda a: pytest.fail("no attempt expected"))
+    assert x.continue_to(12) is None and "Run the simulation first" in x.message.value
+    x.run()
+    assert x.revise(["duloxetin"]) is None and "did you mean &#x27;duloxetine&#x27;" in x.message.value  # escaped
+    assert x.revise(["cbt"], opioid_dose="double") is None and "keep, raise, halve, stop" in x.message.value
