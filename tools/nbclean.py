@@ -23,6 +23,7 @@ def clean(path: Path, execute: bool) -> None:
 
         NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # kernel timestamps: change on every run, mean nothing
         if cell.cell_type != "code":
             continue
         if MARK not in cell.source:

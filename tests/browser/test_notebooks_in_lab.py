@@ -121,3 +121,13 @@ def test_opioid_stewardship_notebook_runs(page, lab_server):
     builder.locator(".widget-html", has_text="xpert").last.wait_for(timeout=20_000)
     assert not errors_in_outputs(page)
     save_final_state(page, "06_opioid_stewardship")
+
+
+def test_capstone_runs_end_to_end(page, lab_server):
+    base, token = lab_server
+    open_notebook(page, base, token, "notebooks/07_capstone.ipynb")
+    run_all(page)
+    wait_for_charts(page, page.locator(".jp-Notebook"), at_least=2)  # plan comparison and branches
+    assert "mean of the best scores" in page.locator(".jp-Notebook").inner_text()
+    assert not errors_in_outputs(page)
+    save_final_state(page, "07_capstone")
