@@ -159,7 +159,7 @@ def test_widget_choose_check_records_one_attempt_with_escaped_feedback():
 
 
 def test_widget_right_answer_scores_100_and_uses_the_default_sink():
-    saved = list(attempts._SINKS)
+    saved = attempts._SINKS  # None (not configured) or a list: restored as it was
     got: list[Attempt] = []
     attempts.set_default_sink(got.append)
     try:
@@ -167,7 +167,7 @@ def test_widget_right_answer_scores_100_and_uses_the_default_sink():
         sc.choose(_option_with("chronic_duration", "3 months"), question="chronic_duration")
         sc.check(question="chronic_duration")
     finally:
-        attempts._SINKS[:] = saved
+        attempts._SINKS = saved
     assert [(a.answer["question"], a.score) for a in got] == [("chronic_duration", 100)]
 
 

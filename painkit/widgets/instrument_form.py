@@ -9,7 +9,7 @@ import html
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from .. import DISCLAIMER, instruments
-from ..attempts import Attempt, AttemptHook, now
+from ..attempts import Attempt, AttemptHook, now, send
 from ..errors import PainkitError
 
 if TYPE_CHECKING:
@@ -138,12 +138,7 @@ class InstrumentForm:
         attempt = Attempt(case=self.case.id if self.case else "practice", step=f"instrument:{self.instrument}",
                           answer={"instrument": self.instrument, "responses": self.answers()},
                           feedback=self.score.summary(), started=self.started, finished=now())
-        if self._on_attempt is not None:
-            self._on_attempt(attempt)
-        else:
-            from .. import attempts  # looked up at call time so a replaced sink is honoured
-
-            attempts.default_sink(attempt)
+        send(attempt, self._on_attempt)
         self.feedback.value = "<p>Submitted.</p>"
         return attempt
 

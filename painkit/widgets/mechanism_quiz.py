@@ -11,7 +11,7 @@ from html import escape
 from typing import Optional, Union
 
 from .. import DISCLAIMER
-from ..attempts import Attempt, AttemptHook, now
+from ..attempts import Attempt, AttemptHook, now, send
 from ..cases import GRADES, MECHANISMS, Case, load_case
 from ..errors import PainkitError
 from ..mechanism_feedback import normalize_answer
@@ -113,12 +113,7 @@ class MechanismQuiz:
         attempt = Attempt(case=self.case.id, step=STEP, answer=answer, score=fb.score, feedback=fb.explanation,
                           started=self.started, finished=now())
         try:
-            if self._on_attempt is not None:
-                self._on_attempt(attempt)
-            else:
-                from .. import attempts  # looked up at call time so a replaced sink is honoured
-
-                attempts.default_sink(attempt)
+            send(attempt, self._on_attempt)
         except Exception as exc:  # noqa: BLE001 - the learner sees the feedback; saving is reported
             self._say(f"Your answer was checked but could not be saved: {exc}")
         self.started = now()

@@ -5,7 +5,7 @@ import html
 from typing import Callable, Iterable, Optional, Union
 
 from .. import DISCLAIMER
-from ..attempts import Attempt, AttemptHook, now
+from ..attempts import Attempt, AttemptHook, now, send
 from ..errors import PainkitError, did_you_mean
 from ..foundations import CASE, STEP, Question, SelfCheckError, check_self, load_bank, option_id
 
@@ -92,12 +92,7 @@ class SelfCheck:
         attempt = Attempt(case=CASE, step=STEP, answer={"question": question_id, "choice": choice},
                           score=100 if correct else 0, feedback=feedback, started=panel.started,
                           finished=now())
-        if self._on_attempt is not None:
-            self._on_attempt(attempt)
-        else:
-            from .. import attempts  # looked up at call time so a replaced sink is honoured
-
-            attempts.default_sink(attempt)
+        send(attempt, self._on_attempt)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

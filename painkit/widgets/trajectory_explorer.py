@@ -17,7 +17,7 @@ from html import escape
 from typing import Any, Optional, Union
 
 from .. import DISCLAIMER
-from ..attempts import Attempt, AttemptHook, default_sink, now
+from ..attempts import Attempt, AttemptHook, now, send
 from ..cases import Case, load_case
 from ..errors import PainkitError
 
@@ -196,7 +196,7 @@ class TrajectoryExplorer:
                                   "next_step": next_step, "plan": list(self.items.value),
                                   "n_patients": int(self.size.value), "weeks": int(self.weeks.value),
                                   "seed": self.seed})
-        (self._on_attempt or default_sink)(attempt)
+        send(attempt, self._on_attempt)
         return attempt
 
     def revise(self, items: list[str], opioid_dose: Optional[str] = None) -> Optional[dict]:
@@ -265,7 +265,7 @@ class TrajectoryExplorer:
                           started=self.started, answer={"week": self.visit_week, "kept": self._plan_dict(self._run_plan),
                                                         "revised": revised_plan, "codes": review.codes, "weeks": weeks,
                                                         "n_patients": int(self.size.value), "seed": self.seed})
-        (self._on_attempt or default_sink)(attempt)
+        send(attempt, self._on_attempt)
         return review
 
     # ------------------------------------------------------------------ display helpers
