@@ -39,7 +39,7 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
     noise = state.noise.astype(float).T.tolist()
     pain0, pcs, dropped = state.pain0.tolist(), state.pcs.astype(float).tolist(), [False] * n
     q, usual, f0, pcs0 = (a.tolist() for a in (co.adherence, co.usual_pain, co.function0, co.pcs0))
-    rec = co.recovery_weeks.tolist()
+    rec, placebo = co.recovery_weeks.tolist(), co.nonspecific.tolist()
     fl, cat, fc, d, o = p["fluctuation"], p["catastrophizing"], p["function"], p["dropout"], p["opioids"]
     rho = float(np.float32(fl["autocorrelation"]))
     scale = [sd * math.sqrt(1 - rho * rho) for sd in (fl["pain_sd"], fl["function_sd"], fl["pcs_sd"])]
@@ -51,9 +51,12 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
     slots = list(zip(reg.ae_item.tolist(), reg.ae_rate.tolist(), reg.ae_stops.tolist(), reg.ae_code.tolist()))
     total_rate = float(reg.ae_rate.sum()) if slots else 0.0
     escal, opioid, mme0 = reg.escalates.tolist(), reg.opioid.tolist(), reg.mme0.tolist()
+    ns_rate, ns_level = 1 / p["nonspecific_response"]["onset_weeks"], 0.0
     for t in range(1, weeks + 1):
         z, u = population.weekly_draws(rng, n)
         z, u = z.astype(float).tolist(), u.astype(float).tolist()
+        given = any(not one_off[k] or t <= onset[k] + durab[k] for k in range(K))   # any treatment given
+        ns_level = max(0.0, min(1.0, ns_level + (ns_rate if given else -ns_rate)))  # nonspecific response
         for i in range(n):
             adherent = u[0][i] < q[i]
             nz = noise[i]
@@ -73,6 +76,7 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
                 kept[0] *= 1 - gain[0][k][i] * active * blunt
                 kept[1] *= 1 - gain[1][k][i] * active * blunt
                 kept[2] *= 1 - gain[2][k][i] * active
+            kept[0] *= 1 - placebo[i] * ns_level * blunt
             kept = [max(x, 1 - cap) for x in kept]
             if kind == "resolving":
                 r = nh["resolving"]["residual_fraction"]

@@ -54,6 +54,7 @@ class State:
     goal: np.ndarray            # (K,) prescribed MME/day of each row under the plan in force
     since: np.ndarray           # (K,) week an opioid row's use began (negative: before week 0; inf: not yet)
     tapering: np.ndarray        # (K,) bool: a taper of this row is under way
+    nonspecific: float = 0.0    # attained fraction of the nonspecific response (same for every patient)
     work: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # reusable scratch buffers
 
     def buffer(self, name: str, shape: tuple[int, ...], dtype: Any = F32) -> np.ndarray:
@@ -185,6 +186,25 @@ def _combine(regimen: Regimen, state: State, blunt: np.ndarray, kept: np.ndarray
             kept[j] -= tmp                                 # kept *= 1 - gain * active
 
 
+def _nonspecific(cohort: Cohort, regimen: Regimen, state: State, blunt: np.ndarray, kept: np.ndarray,
+                 week: int) -> None:
+    """The nonspecific (placebo/contextual) response: builds up by 1/onset_weeks per week while the plan in
+    force gives any treatment (a one-off course until it wears off), fades at that pace otherwise;
+    multiplies ``kept`` pain by 1 - response."""
+    ns = params()["nonspecific_response"]
+    rate = 1 / float(ns["onset_weeks"])
+    course = (week - state.start_week) <= regimen.onset + regimen.durability
+    aim = 1.0 if (state.taken & (~regimen.one_off | course)).any() else 0.0
+    state.nonspecific += max(-rate, min(rate, aim - state.nonspecific))
+    if state.nonspecific <= 0:
+        return
+    tmp = state.buffer("tmp", kept.shape)
+    np.multiply(cohort.nonspecific, blunt, out=tmp)
+    tmp *= F32(state.nonspecific)
+    tmp *= kept
+    kept -= tmp                                            # kept *= 1 - response x level x blunt
+
+
 def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generator,
          responder_fraction: float) -> Visit:
     """Advance every patient by one week (in place on ``state``) and return that week's visit.
@@ -209,6 +229,7 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
         target = _advance_levels(regimen, state, adherent, t)
         blunt = 1 - F32(p["catastrophizing"]["blunting"]) * state.pcs / F32(52)
         _combine(regimen, state, blunt, kept)
+        _nonspecific(cohort, regimen, state, blunt, kept[0], t)
         np.maximum(kept, 1 - F32(p["combination"]["max_effect"]), out=kept)
 
     det = np.empty((3, n), F32)

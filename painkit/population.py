@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .cohort import State
 
 F32 = np.float32
-N_BASELINE_DRAWS = 9   # normal rows per patient at baseline (see draw_cohort)
+N_BASELINE_DRAWS = 10  # normal rows per patient at baseline (see draw_cohort)
 N_WEEKLY_NORMALS = 3   # fluctuation of pain, function, pcs
 N_WEEKLY_UNIFORMS = 4  # adherence, adverse event, dropout, dose escalation
 
@@ -110,6 +110,7 @@ class Cohort:
     catalog_ids: tuple[str, ...]    # row order of ``specific``
     adherence: np.ndarray           # (n,) weekly probability of taking the plan
     recovery_weeks: np.ndarray      # (n,) time constant of a resolving natural history
+    nonspecific: np.ndarray         # (n,) full nonspecific (placebo/contextual) pain response on any active plan
     noise0: np.ndarray              # (3, n) fluctuation at week 0 (pain includes the regression-to-mean excess)
     baseline_mme: float = 0.0       # MME/day of the case's current opioids (shown at week 0)
 
@@ -147,6 +148,11 @@ def draw_cohort(ph: Phenotype, n: int, rng: np.random.Generator, catalog_ids: Se
     nh = p["natural_history"]["resolving"]
     recovery = F32(nh["time_constant_weeks"]) * np.exp(F32(nh["time_constant_sd"]) * z[7])
 
+    ns = p["nonspecific_response"]
+    ns_sd = F32(ns["sd"])
+    nonspecific = np.minimum(F32(ns["mean_effect"]) * np.exp(ns_sd * z[9] - ns_sd * ns_sd / 2),
+                             F32(p["combination"]["max_effect"]))
+
     mean = min(max(ph.adherence, 1e-3), 1 - 1e-3)
     logit = F32(np.log(mean / (1 - mean)))
     adherence = 1 / (1 + np.exp(-(logit + F32(p["adherence"]["logit_sd"]) * z[8])))
@@ -155,4 +161,4 @@ def draw_cohort(ph: Phenotype, n: int, rng: np.random.Generator, catalog_ids: Se
     noise0 *= np.array([[fl["pain_sd"]], [fl["function_sd"]], [fl["pcs_sd"]]], F32)
     noise0[0] += F32(p["regression_to_mean"]["baseline_excess"])
     return Cohort(ph, usual, func0, pcs0, mix, general, specific, tuple(catalog_ids), adherence, recovery,
-                  noise0, float(baseline_mme))
+                  nonspecific, noise0, float(baseline_mme))
