@@ -58,3 +58,10 @@ def wait_for_charts(page, locator, at_least: int = 1, timeout_ms: int = 20_000) 
     """Wait until ``at_least`` charts have drawn inside ``locator`` (images decode asynchronously)."""
     page.wait_for_function(f"([el, n]) => ({CHARTS_JS})(el) >= n", arg=[locator.element_handle(), at_least],
                            timeout=timeout_ms)
+
+
+def open_and_run(page, lab_server, name: str) -> None:
+    """Open ``notebooks/<name>.ipynb`` in the test's JupyterLab and run every cell."""
+    base, token = lab_server
+    open_notebook(page, base, token, f"notebooks/{name}.ipynb")
+    run_all(page)

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from .conftest import save_final_state
-from .lab import drawn_charts, errors_in_outputs, open_notebook, run_all, wait_for_charts
+from .lab import drawn_charts, errors_in_outputs, open_and_run, wait_for_charts
 
 
 def test_start_here_shows_the_case_and_disclaimer(page, lab_server):
-    base, token = lab_server
-    open_notebook(page, base, token, "notebooks/00_start_here.ipynb")
-    run_all(page)
+    open_and_run(page, lab_server, "00_start_here")
     page.wait_for_selector(".pk-case h3")
     assert "Chronic low back pain" in page.locator(".pk-case h3").first.inner_text()
     assert "education only" in page.locator(".pk-case .pk-note").first.inner_text()
@@ -23,9 +21,7 @@ def _output_with(page, text: str):
 
 
 def test_foundations_self_check_gives_feedback(page, lab_server):
-    base, token = lab_server
-    open_notebook(page, base, token, "notebooks/01_pain_foundations.ipynb")
-    run_all(page)
+    open_and_run(page, lab_server, "01_pain_foundations")
     page.locator(".widget-radio-box label").first.click()
     page.locator("button.jupyter-button", has_text="Check").first.click()
     feedback = page.locator(".widget-html", has_text="Source:").first
@@ -35,9 +31,7 @@ def test_foundations_self_check_gives_feedback(page, lab_server):
 
 
 def test_assessment_form_scores_a_visit(page, lab_server):
-    base, token = lab_server
-    open_notebook(page, base, token, "notebooks/02_assessment.ipynb")
-    run_all(page)
+    open_and_run(page, lab_server, "02_assessment")
     form = page.locator(".widget-vbox", has_text="Fill from").last
     form.locator(".widget-dropdown", has_text="Fill from").locator("select").select_option(index=1)
     score = form.locator(".widget-html", has_text="Score:").first
@@ -50,9 +44,7 @@ def test_assessment_form_scores_a_visit(page, lab_server):
 
 
 def test_mechanism_quiz_feedback(page, lab_server):
-    base, token = lab_server
-    open_notebook(page, base, token, "notebooks/03_mechanisms.ipynb")
-    run_all(page)
+    open_and_run(page, lab_server, "03_mechanisms")
     quiz = _output_with(page, "Sciatica from an L4-5 disc extrusion")
     for mechanism, grade in (("nociceptive", "likely"), ("neuropathic", "definite")):
         row = quiz.locator(".widget-hbox", has=page.locator(".widget-checkbox", has_text=mechanism)).first
@@ -67,9 +59,7 @@ def test_mechanism_quiz_feedback(page, lab_server):
 
 
 def test_trajectory_explorer_runs_and_draws(page, lab_server):
-    base, token = lab_server
-    open_notebook(page, base, token, "notebooks/05_trajectories.ipynb")
-    run_all(page)
+    open_and_run(page, lab_server, "05_trajectories")
     explorer = page.locator(".jp-OutputArea-output", has=page.locator("button.jupyter-button", has_text="Run")).last
     before = drawn_charts(explorer)
     explorer.locator("button.jupyter-button", has_text="Run").click()
@@ -90,9 +80,7 @@ def _set_number(widget, value: str) -> None:
 
 
 def test_plan_builder_reviews_and_counts_mme(page, lab_server):
-    base, token = lab_server
-    open_notebook(page, base, token, "notebooks/04_multimodal_plan.ipynb")
-    run_all(page)
+    open_and_run(page, lab_server, "04_multimodal_plan")
     builder = _plan_builder(page, "Chronic low back pain")
     builder.locator(".lm-TabBar-tab", has_text="hysical").first.click()
     builder.locator(".widget-checkbox", has_text="Therapeutic exercise").locator("input").check()
@@ -113,9 +101,7 @@ def test_plan_builder_reviews_and_counts_mme(page, lab_server):
 
 
 def test_opioid_stewardship_notebook_runs(page, lab_server):
-    base, token = lab_server
-    open_notebook(page, base, token, "notebooks/06_opioid_stewardship.ipynb")
-    run_all(page)
+    open_and_run(page, lab_server, "06_opioid_stewardship")
     builder = _plan_builder(page, "Long-term high-dose opioid")
     builder.locator("button.jupyter-button", has_text="Compare with the expert plan").click()
     builder.locator(".widget-html", has_text="xpert").last.wait_for(timeout=20_000)
@@ -124,9 +110,7 @@ def test_opioid_stewardship_notebook_runs(page, lab_server):
 
 
 def test_capstone_runs_end_to_end(page, lab_server):
-    base, token = lab_server
-    open_notebook(page, base, token, "notebooks/07_capstone.ipynb")
-    run_all(page)
+    open_and_run(page, lab_server, "07_capstone")
     wait_for_charts(page, page.locator(".jp-Notebook"), at_least=2)  # plan comparison and branches
     # JupyterLab renders only the cells in view: scroll to the end to see the summary
     page.locator(".jp-WindowedPanel-outer").first.evaluate("el => el.scrollTop = el.scrollHeight")
