@@ -12,7 +12,7 @@ import argparse
 import csv
 import json
 from pathlib import Path
-from typing import Iterable, Union
+from typing import Iterable, Optional, Union
 
 from .errors import ProgressError, did_you_mean
 
@@ -122,6 +122,13 @@ def read_rows(path: Union[str, Path]) -> list[dict]:
     except csv.Error as exc:
         raise ProgressError(f"{path}: not readable CSV ({exc})") from None
     return rows
+
+
+def file_version(path: Union[str, Path]) -> Optional[str]:
+    """The painkit version stamped in an export's first row (None for an empty file)."""
+    path = Path(path)
+    first = next(iter(_records(path, export_format(path))), None)
+    return first[1].get("painkit_version") if first else None
 
 
 def to_frame(rows: list, *, columns: tuple = COLUMNS, answers: bool = True):

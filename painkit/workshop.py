@@ -9,7 +9,6 @@ findings, by re-reviewing the learner's plan): the dashboard holds no clinical l
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,26 +68,14 @@ def _safe_name(name: str) -> str:
     return keep.strip(".") or "learner"
 
 
-def _file_version(path: Path) -> Optional[str]:
-    """painkit version stamped in an export's first row (None when absent)."""
-    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
-        if path.suffix == ".jsonl":
-            first = fh.readline()
-            return json.loads(first).get("painkit_version") if first.strip() else None
-        import csv
-
-        row = next(csv.DictReader(fh), None)
-        return row.get("painkit_version") if row else None
-
-
 def _read(path: Path):
-    from .exports import read_export
+    from .exports import file_version, read_export
     from .progress import ProgressStore
 
     if path.suffix in STORE_SUFFIXES:
         with ProgressStore(path) as store:
             return store.attempts(), None
-    return read_export(path), _file_version(path)
+    return read_export(path), file_version(path)
 
 
 def load_class(folder: Union[str, Path, None] = None) -> ClassData:
