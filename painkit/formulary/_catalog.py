@@ -15,9 +15,10 @@ from .. import _yamlio as yamlio
 from ..errors import PainkitError
 
 Category = Literal["pharmacological", "interventional", "physical", "psychological", "complementary",
-                   "self_management"]
+                   "self_management", "monitoring"]
+# 'monitoring': safety checks that go with a prescription (PDMP, urine drug test, follow-up, ECG); not treatments.
 CATEGORIES: tuple[str, ...] = ("pharmacological", "interventional", "physical", "psychological", "complementary",
-                               "self_management")
+                               "self_management", "monitoring")
 Evidence = Literal["strong", "moderate", "weak"]
 Mechanism = Literal["nociceptive", "neuropathic", "nociplastic"]
 Severity = Literal["error", "warning", "info"]
@@ -68,6 +69,8 @@ class Contraindication(_Strict):
     allergy: Optional[str] = None
     age_min: Optional[int] = Field(None, ge=0, le=120)
     medication_class: Optional[str] = None
+    settings: list[Literal["acute", "chronic", "cancer", "palliative"]] = Field(
+        default_factory=list, description="Case settings where it applies (empty: all).")
     code: Optional[str] = Field(None, pattern=ID)
     severity: Optional[Severity] = None
     reason: str = ""

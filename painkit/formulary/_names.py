@@ -34,40 +34,53 @@ class Drug:
 
 
 @lru_cache(maxsize=1)
-def _index() -> tuple[dict[str, tuple[str, bool]], dict, dict, tuple[str, ...], tuple[str, ...]]:
+def _index() -> tuple[dict[str, tuple[tuple[str, bool], ...]], dict, dict, tuple[str, ...], tuple[str, ...]]:
+    """phrase -> ((generic, long-acting brand?), ...): a generic, a synonym or a brand names one drug; a
+    combination product (``combinations``) names every ingredient."""
     data = yamlio.data_file("drug_names.yaml")
-    phrases: dict[str, tuple[str, bool]] = {}
+    phrases: dict[str, tuple[tuple[str, bool], ...]] = {}
     for generic, entry in data["names"].items():
-        phrases[_norm(generic)] = (generic, False)
-        for brand in entry.get("brands", []):
-            phrases[_norm(brand)] = (generic, False)
+        for name in [generic, *entry.get("synonyms", []), *entry.get("brands", [])]:
+            phrases[_norm(name)] = ((generic, False),)
         for brand in entry.get("long_acting_brands", []):
-            phrases[_norm(brand)] = (generic, True)
+            phrases[_norm(brand)] = ((generic, True),)
+    for brand, entry in data.get("combinations", {}).items():
+        la = bool(entry.get("long_acting", False))
+        phrases[_norm(brand)] = tuple((g, la) for g in entry["ingredients"])
     return (phrases, data["names"], data["classes"], tuple(_norm(w) for w in data["long_acting_words"]),
             tuple(_norm(w) for w in data["topical_words"]))
 
 
 def expand(classes: Iterable[str]) -> frozenset[str]:
-    """The classes with every class they imply (an SSRI is serotonergic and CNS-active...)."""
+    """The classes with every class they imply, transitively (a P2Y12 inhibitor is an antiplatelet...)."""
     table = _index()[2]
-    out = set(classes)
-    for c in list(out):
-        out.update(table.get(c, {}).get("implies", []))
+    out, todo = set(classes), list(classes)
+    while todo:
+        for implied in table.get(todo.pop(), {}).get("implies", []):
+            if implied not in out:
+                out.add(implied)
+                todo.append(implied)
     return frozenset(out)
 
 
 @lru_cache(maxsize=4096)
 def recognise(text: str) -> tuple[Drug, ...]:
-    """Every drug named in ``text`` (generic or brand), in order of first mention; () when none."""
+    """Every drug named in ``text`` (generic, synonym, brand, or each ingredient of a combination product),
+    in order of first mention; () when none."""
     phrases, names, _, la_words, topical_words = _index()
     norm = _norm(text)
     long_acting = any(w in norm for w in la_words)
     topical = any(w in norm for w in topical_words)
     hits: dict[str, tuple[int, bool]] = {}
-    for phrase, (generic, la_brand) in phrases.items():
+    for phrase, drugs in phrases.items():
         pos = norm.find(phrase)
-        if pos >= 0 and (generic not in hits or pos < hits[generic][0]):
-            hits[generic] = (pos, la_brand or hits.get(generic, (0, False))[1])
+        if pos < 0:
+            continue
+        for generic, la_brand in drugs:
+            if generic not in hits or pos < hits[generic][0]:
+                hits[generic] = (pos, la_brand or hits.get(generic, (0, False))[1])
+            elif la_brand:
+                hits[generic] = (hits[generic][0], True)
     found = []
     for generic, (_pos, la_brand) in sorted(hits.items(), key=lambda kv: kv[1][0]):
         entry = names[generic]
@@ -87,6 +100,24 @@ def classes_of(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(c for t in texts for d in recognise(t) for c in d.classes)
 
 
+def is_intolerance(entry: str) -> bool:
+    """True when an allergy-list entry records an intolerance (e.g. 'codeine (nausea)'), not an allergy."""
+    norm = _norm(entry)
+    return any(_norm(w) in norm for w in yamlio.data_file("drug_names.yaml").get("intolerance_words", []))
+
+
 def allergy_groups(allergies: Iterable[str]) -> frozenset[str]:
-    """Allergy groups named in a patient's allergy list (e.g. 'ibuprofen (rash)' -> {'nsaid'})."""
-    return frozenset(d.allergy for a in allergies for d in recognise(a) if d.allergy)
+    """Allergy groups named in a patient's allergy list (e.g. 'ibuprofen (rash)' -> {'nsaid'}); entries that
+    record an intolerance (e.g. 'codeine (constipation)') are not allergies and are left out."""
+    return frozenset(d.allergy for a in allergies if not is_intolerance(a) for d in recognise(a) if d.allergy)
+
+
+def intolerance_groups(allergies: Iterable[str]) -> dict[str, list[str]]:
+    """Allergy group -> the allergy-list entries that record only an intolerance of it."""
+    out: dict[str, list[str]] = {}
+    for a in allergies:
+        if is_intolerance(a):
+            for d in recognise(a):
+                if d.allergy:
+                    out.setdefault(d.allergy, []).append(a)
+    return out

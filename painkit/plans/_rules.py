@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import combinations
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from ..formulary import _opioids
 from .. import _yamlio as yamlio
 from ..formulary._catalog import Intervention, load_catalog
-from ..formulary._names import allergy_groups, expand, recognise
+from ..formulary._names import expand, recognise
 from .._findings import Finding, render
 from ._discontinuation import discontinuation_checks, resolve
+from ._monitoring import monitoring_checks
+from ._safety import acetaminophen_checks, class_checks, contraindication_checks, duplication_checks, pair_checks
 
 if TYPE_CHECKING:
     from ..cases._case import Case
@@ -26,10 +27,22 @@ if TYPE_CHECKING:
 COMPONENTS: tuple[str, ...] = ("mechanism_fit", "multimodality", "guideline", "safety", "key_agreement")
 
 
+_TABLE_SECTIONS = ("pairs", "conditions", "older_adult", "procedures")
+
+
 @lru_cache(maxsize=1)
 def table() -> dict[str, Any]:
-    """The parsed rule table (read-only)."""
-    return yamlio.data_file("plan_rules.yaml")
+    """The rule table (read-only): plan_rules.yaml, with the interaction and contraindication table
+    (interactions.yaml, kept under ``interaction_table``) merged into ``rules`` by code."""
+    base = yamlio.data_file("plan_rules.yaml")
+    inter = yamlio.data_file("interactions.yaml")
+    rules = dict(base["rules"])
+    for section in _TABLE_SECTIONS:
+        for entry in inter.get(section, []):
+            if entry["code"] in rules:
+                raise ValueError(f"interactions.yaml {section}: code {entry['code']!r} is defined twice")
+            rules[entry["code"]] = {"component": "safety", **entry}
+    return {**base, "rules": rules, "interaction_table": inter}
 
 
 @dataclass
@@ -43,6 +56,7 @@ class Agent:
     new: bool = True
     in_plan: bool = True
     switch: bool = False  # a new opioid replacing one the plan stops (rotation), not a start of opioid therapy
+    med: Any = None  # the case medication this agent comes from (None for a plan drug)
 
     @property
     def key(self) -> str:
@@ -69,6 +83,10 @@ class Context:
         stopped = set(resolve(plan.stop, case.medications))
         self.stopped = [m for i, m in enumerate(case.medications) if i in stopped]
         self.medications = [m for i, m in enumerate(case.medications) if i not in stopped]
+        before, _ = _opioids.current_prescriptions(case.medications)
+        self.before_mme: dict[str, float] = {}
+        for p in before:
+            self.before_mme[p.drug] = self.before_mme.get(p.drug, 0.0) + (p.mme or 0.0)
         current, self.unknown_opioids = _opioids.current_prescriptions(self.medications)
         plan_drugs = {p.drug for p in plan.opioids}
         self.mme = _opioids.summarise([p for p in current if p.drug not in plan_drugs] + list(plan.opioids))
@@ -89,7 +107,7 @@ class Context:
     def _agents(self) -> list[Agent]:
         """Current medications (minus stopped ones) and the plan's new drugs. A plan drug that is the same
         drug or intervention as a stopped medication continues it (new=False: a taper or a new dose)."""
-        agents = [Agent(m.name, d.classes, d.intervention, d.opioid, new=False, in_plan=False)
+        agents = [Agent(m.name, d.classes, d.intervention, d.opioid, new=False, in_plan=False, med=m)
                   for m in self.medications for d in recognise(m.name)]
         stopped = [d for m in self.stopped for d in recognise(m.name)]
         replaced = {x for d in stopped for x in (d.intervention, d.opioid) if x}
@@ -116,20 +134,23 @@ class Context:
                 add(_opioids.prescription_name(p), expand(["opioid"]), None, p.drug)
         return agents
 
-    def finding(self, code: str, *, existing: bool = False, items: tuple[str, ...] = (), source: str = "",
-                **params: Any) -> Optional[Finding]:
-        """Render rule ``code``, applying 'already existing' and out-of-scope (cancer, palliative) severities;
-        None when the rule does not apply in this setting."""
+    def finding(self, code: str, *, already: str = "", tapering: bool = False, items: tuple[str, ...] = (),
+                source: str = "", **params: Any) -> Optional[Finding]:
+        """Render rule ``code``, applying out-of-scope (cancer, palliative) severities; None when the rule does
+        not apply in this setting. ``already`` names drugs the patient already takes: the severity stays (a
+        kept harm is judged like a started one) and the message says so; ``tapering`` (the plan lowers the
+        dose of one drug involved) applies the rule's ``severity_if_tapering``."""
         rule = self.rules["rules"][code]
-        if self.case.setting in rule.get("skip_settings", ()):
+        if self.case.setting in rule.get("skip_settings", ()) or \
+                ("settings" in rule and self.case.setting not in rule["settings"]):
             return None
-        severity = rule.get("severity_if_existing", rule["severity"]) if existing else rule["severity"]
-        note = ""
+        severity = rule.get("severity_if_tapering", rule["severity"]) if tapering else rule["severity"]
+        note = " " + self.rules["existing_note"].format(names=already) if already else ""
         if not self.in_scope:
             if rule.get("scope") == "cdc2022":
                 if rule.get("skip_in_scope_settings"):
                     return None
-                severity, note = "info", " " + self.rules["scope_note"]
+                severity, note = "info", note + " " + self.rules["scope_note"]
             elif "severity_in_scope_settings" in rule:
                 severity = rule["severity_in_scope_settings"]
         f = render(rule, code, severity=severity, items=items, **params)
@@ -194,7 +215,9 @@ def mechanism_coverage(ctx: Context) -> float:
 
 # ---------------------------------------------------------------------- multimodality
 def categories(ctx: Context) -> set[str]:
-    return {it.category for it in ctx.items}
+    """Treatment categories in the plan (monitoring items are safety checks, not a treatment category)."""
+    skip = set(ctx.rules.get("not_treatment_categories", []))
+    return {it.category for it in ctx.items if it.category not in skip}
 
 
 def multimodality_checks(ctx: Context) -> Iterator[Optional[Finding]]:
@@ -234,18 +257,21 @@ def guideline_checks(ctx: Context) -> Iterator[Optional[Finding]]:
     yield from _mme_findings(ctx)
     if ctx.oud and not any(a.opioid in ctx.rules["moud"] for a in ctx.agents):
         yield ctx.finding("oud_without_moud")
-    for it in ctx.items:
+    kept = {a.intervention: a.label for a in ctx.agents if a.intervention and not a.new}
+    judged = list(ctx.items) + [ctx.catalog[i] for i in kept if i not in ctx.ids]
+    for it in judged:
         for nr in it.not_recommended:
             hit = [t for t in nr.conditions if t in ctx.tags]
             if not hit or (ctx.in_scope and ctx.case.setting not in nr.settings):
                 continue
-            f = ctx.finding("not_recommended_for_condition", items=(it.id,), source=nr.source, item=ctx.item_name(it),
-                            condition=hit[0].replace("_", " "), reason=nr.reason)
+            f = ctx.finding("not_recommended_for_condition", already=kept.get(it.id, ""), items=(it.id,),
+                            source=nr.source, item=ctx.item_name(it), condition=hit[0].replace("_", " "),
+                            reason=nr.reason)
             if ctx.case.setting not in nr.settings:  # cancer or palliative care: outside the guideline's scope
                 f = Finding(f.code, "info", f"{f.message} {ctx.rules['condition_scope_note']}", f.source,
                             f.component, f.items)
             yield f
-        for pre in it.prerequisites:
+        for pre in (it.prerequisites if it.id in ctx.ids else ()):
             spec = ctx.rules["prerequisites"][pre]
             if ctx.case.setting in spec.get("exempt_settings", []):
                 continue
@@ -268,6 +294,8 @@ def _mme_findings(ctx: Context) -> Iterator[Optional[Finding]]:
         return
     risks = [f"a benzodiazepine ({a.label})" for a in ctx.agents if "benzodiazepine" in a.classes][:1]
     risks += [ctx.condition_label(c) for c in ctx.rules["overdose_risk_conditions"] if c in ctx.comorbidities]
+    if ctx.age >= ctx.rules["overdose_risk_age"]:
+        risks.append(f"age {ctx.age} (>= {ctx.rules['overdose_risk_age']})")
     if risks:
         yield ctx.finding("no_naloxone_with_risk_factors", risks=" and ".join(risks))
 
@@ -280,16 +308,21 @@ def _long_acting(ctx: Context, agent: Agent) -> bool:
 
 # ---------------------------------------------------------------------- safety for this patient
 def safety_checks(ctx: Context) -> Iterator[Optional[Finding]]:
+    """Stopping and tapering, the interaction and contraindication table, the catalog's contraindications,
+    acetaminophen totals, monitoring, CNS-active burden and unknown opioid doses."""
     yield from discontinuation_checks(ctx)
-    yield from _interactions(ctx)
-    yield from _duplication(ctx)
-    yield from _contraindications(ctx)
-    yield from _current_medications(ctx)
+    yield from pair_checks(ctx)
+    yield from duplication_checks(ctx)
+    yield from class_checks(ctx)
+    yield from contraindication_checks(ctx)
+    yield from acetaminophen_checks(ctx)
+    yield from monitoring_checks(ctx)
     if ctx.age >= ctx.rules["beers_age"]:
         cns = [a for a in ctx.agents if "cns_active" in a.classes]
-        if len(cns) >= ctx.rules["cns_active_limit"]:
-            yield ctx.finding("cns_active_burden_older_adult", existing=not any(a.new for a in cns),
-                              items=_ids(cns), n=len(cns), age=ctx.age, names=_names(cns))
+        if len({a.key for a in cns}) >= ctx.rules["cns_active_limit"]:
+            yield ctx.finding("cns_active_burden_older_adult", already=", ".join(a.label for a in cns)
+                              if not any(a.new for a in cns) else "", items=_ids(cns), n=len({a.key for a in cns}),
+                              age=ctx.age, names=_names(cns))
     untitrated = [ctx.catalog[i] for i in ctx.plan.items if ctx.catalog[i].is_opioid]
     untitrated = [it for it in untitrated if it.opioid not in {p.drug for p in ctx.plan.opioids}
                   and it.opioid not in {p.drug for p in ctx.mme.prescriptions}]
@@ -298,82 +331,6 @@ def safety_checks(ctx: Context) -> Iterator[Optional[Finding]]:
                           names=", ".join(i.name for i in untitrated))
     if ctx.unknown_opioids:
         yield ctx.finding("current_opioid_dose_unknown", names=", ".join(ctx.unknown_opioids))
-
-
-def _interactions(ctx: Context) -> Iterator[Optional[Finding]]:
-    pairs = ctx.rules["interactions"]
-    for a, b in combinations(ctx.agents, 2):
-        if a.key == b.key:
-            continue
-        existing = not (a.new or b.new)
-        for rule in pairs:
-            x, y = rule["classes"]
-            first, second = (a, b) if x in a.classes and y in b.classes else \
-                (b, a) if x in b.classes and y in a.classes else (None, None)
-            if first is not None:
-                yield ctx.finding(rule["code"], existing=existing, items=(first.key, second.key),
-                                  a=first.label, b=second.label)
-                break
-        else:
-            for first, second in ((a, b), (b, a)):
-                declared = ctx.catalog[first.intervention].interacting_classes if first.intervention else []
-                shared = [c for c in declared if c in second.classes]
-                if shared and (a.new or b.new):
-                    yield ctx.finding("drug_interaction", items=(first.key, second.key), a=first.label,
-                                      b=second.label, cls=shared[0].replace("_", " "))
-                    break
-
-
-def _duplication(ctx: Context) -> Iterator[Optional[Finding]]:
-    for cls in ctx.rules["duplication_classes"]:
-        group = [a for a in ctx.agents if cls in a.classes]
-        if len(group) >= 2 and any(a.new for a in group):
-            label = yamlio.data_file("drug_names.yaml")["classes"][cls]["label"]
-            yield ctx.finding("therapeutic_duplication", items=_ids(group[:2]), a=group[0].label, b=group[1].label,
-                              cls=label + "s")
-
-
-def _contraindication_hits(ctx: Context, it: Intervention, current_classes: set[str],
-                           allergies: frozenset[str]) -> Iterator[tuple[Any, dict]]:
-    """(contraindication, message params) for each contraindication this patient meets."""
-    for c in it.contraindications:
-        if c.condition and c.condition in ctx.comorbidities:
-            yield c, {"condition": ctx.condition_label(c.condition)}
-        elif c.allergy and c.allergy in allergies:
-            yield c, {"allergies": "; ".join(ctx.case.allergies)}
-        elif c.age_min is not None and ctx.age >= c.age_min:
-            yield c, {"age": ctx.age}
-        elif c.medication_class and c.medication_class in current_classes:
-            names = [a.label for a in ctx.agents if c.medication_class in a.classes]
-            yield c, {"names": ", ".join(names)}
-
-
-_DEFAULT_CODE = {"condition": "contraindicated_condition", "allergy": "allergy_conflict", "age_min": "age_caution",
-                 "medication_class": "contraindicated_medication"}
-
-
-def _contraindications(ctx: Context) -> Iterator[Optional[Finding]]:
-    allergies = allergy_groups(ctx.case.allergies)
-    current = {c for a in ctx.agents if not a.new for c in a.classes}
-    for it in ctx.items:
-        for c, params in _contraindication_hits(ctx, it, current, allergies):
-            code = c.code or _DEFAULT_CODE[c.kind]
-            f = ctx.finding(code, items=(it.id,), source=c.source, item=ctx.item_name(it), reason=c.reason, **params)
-            yield Finding(f.code, c.severity, f.message, f.source, f.component, f.items) if c.severity else f
-
-
-def _current_medications(ctx: Context) -> Iterator[Optional[Finding]]:
-    """Current medications the plan does not name but that this patient should not be on (deprescribing)."""
-    for a in ctx.agents:
-        if a.new or a.in_plan or not a.intervention:
-            continue
-        it = ctx.catalog[a.intervention]
-        problems = [c.reason[:1].upper() + c.reason[1:] for c, _ in _contraindication_hits(ctx, it, set(), frozenset())
-                    if (c.severity or ctx.rules["rules"][c.code or _DEFAULT_CODE[c.kind]]["severity"]) != "info"]
-        problems += [nr.reason[:1].upper() + nr.reason[1:] for nr in it.not_recommended
-                     if set(nr.conditions) & ctx.tags and ctx.case.setting in nr.settings]
-        if problems:
-            yield ctx.finding("review_current_medication", items=(it.id,), name=a.label, problem=" ".join(problems))
 
 
 # ---------------------------------------------------------------------- agreement with the key
@@ -394,4 +351,11 @@ CHECKS = (mechanism_checks, multimodality_checks, guideline_checks, safety_check
 
 def evaluate(ctx: Context) -> list[Finding]:
     """Every finding for one case and plan, in check order (mechanism, multimodality, guideline, safety, key)."""
-    return [f for check in CHECKS for f in check(ctx) if f is not None]
+    out: list[Finding] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for check in CHECKS:
+        for f in check(ctx):
+            if f is not None and (f.code, f.items) not in seen:
+                seen.add((f.code, f.items))
+                out.append(f)
+    return out
