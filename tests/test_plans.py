@@ -140,8 +140,77 @@ CASES = {
                                    dict(mechanisms=NEURO), ["epidural_steroid_injection", EX], None),
     "allergy_conflict": (dict(allergies=["ibuprofen (hives)"]), ["nsaid_topical", EX], None,
                          dict(allergies=["penicillin (rash)"]), ["nsaid_topical", EX], None),
-    "review_current_medication": (dict(comorbidities=["ckd"], medications=[med("ibuprofen", 400, per_day=3)]), [EX, "acetaminophen"], None,
-                                  dict(medications=[med("ibuprofen", 400, per_day=3)]), [EX, "acetaminophen"], None),
+    # ------------------------------------------------------------ issue 14: interaction table and new rules
+    "opioid_with_other_cns_depressant": (dict(medications=["carisoprodol (Soma)"]), ["oxycodone", EX], None,
+                                         dict(medications=["sertraline"]), ["oxycodone", EX], None),
+    "gabapentinoid_with_cns_depressant": (dict(mechanisms=NEURO, medications=["zolpidem (Ambien)"]), ["pregabalin", EX], None,
+                                          dict(mechanisms=NEURO, medications=["zolpidem (Ambien)"]), ["duloxetine", EX], None),
+    "qt_prolonging_combination": (dict(medications=["citalopram (Celexa)"]), [EX, "ecg_monitoring", "pdmp_check"],
+                                  [rx("methadone", 2.5, 2)], dict(medications=["sertraline"]),
+                                  [EX, "ecg_monitoring", "pdmp_check"], [rx("methadone", 2.5, 2)]),
+    "opioid_with_opioid_antagonist": (dict(medications=["naltrexone (Vivitrol)"]), ["oxycodone", EX], None,
+                                      dict(medications=["naltrexone (Vivitrol)"]), ["acetaminophen", EX], None),
+    "nsaid_with_corticosteroid": (dict(age=70, medications=["prednisone"]), ["nsaid_oral", EX], None,
+                                  dict(age=50, medications=["prednisone"]), ["nsaid_oral", EX], None),
+    "nsaid_with_lithium": (dict(medications=["lithium carbonate"]), ["nsaid_oral", EX], None,
+                           dict(medications=["lithium carbonate"]), ["acetaminophen", EX], None),
+    "nsaid_with_acei_arb_and_diuretic": (dict(medications=["lisinopril", "hydrochlorothiazide"]), ["nsaid_oral", EX], None,
+                                         dict(medications=["lisinopril"]), ["nsaid_oral", EX], None),
+    "nsaid_in_pregnancy": (dict(comorbidities=["pregnancy"]), ["nsaid_oral", EX], None,
+                           dict(comorbidities=["pregnancy"]), ["acetaminophen", EX], None),
+    "tca_in_cardiac_disease": (dict(mechanisms=NEURO, comorbidities=["coronary_artery_disease"]), ["nortriptyline", EX], None,
+                               dict(mechanisms=NEURO, comorbidities=["coronary_artery_disease"]), ["duloxetine", EX], None),
+    "qt_prolonging_in_conduction_disease": (dict(comorbidities=["cardiac_conduction_disease"], medications=["citalopram"]), [EX], None,
+                                            dict(comorbidities=["cardiac_conduction_disease"], medications=["sertraline"]), [EX], None),
+    "seizure_threshold_in_seizure_disorder": (dict(comorbidities=["seizure_disorder"], medications=["bupropion"]), [EX], None,
+                                              dict(comorbidities=["seizure_disorder"], medications=["sertraline"]), [EX], None),
+    "benzodiazepine_in_sleep_apnea": (dict(comorbidities=["sleep_apnea"], medications=["lorazepam"]), [EX], None,
+                                      dict(medications=["lorazepam"]), [EX], None),
+    "beers_benzodiazepine": (dict(age=70, medications=["lorazepam (Ativan)"]), [EX], None,
+                             dict(age=60, medications=["lorazepam (Ativan)"]), [EX], None),
+    "beers_z_drug": (dict(age=70, medications=["zolpidem (Ambien)"]), [EX], None,
+                     dict(age=60, medications=["zolpidem (Ambien)"]), [EX], None),
+    "beers_sedating_antihistamine": (dict(age=70, medications=["diphenhydramine (Benadryl)"]), [EX], None,
+                                     dict(age=70, medications=["loratadine"]), [EX], None),
+    "beers_muscle_relaxant": (dict(age=70, medications=["cyclobenzaprine (Flexeril)"]), [EX], None,
+                              dict(age=60, medications=["cyclobenzaprine (Flexeril)"]), [EX], None),
+    "beers_falls_history": (dict(age=70, comorbidities=["falls_risk"], medications=["sertraline"]), [EX], None,
+                            dict(age=70, medications=["sertraline"]), [EX], None),
+    "p2y12_inhibitor_before_neuraxial_procedure": (dict(mechanisms=NEURO, medications=["clopidogrel (Plavix)"]),
+                                                   ["epidural_steroid_injection", EX], None,
+                                                   dict(mechanisms=NEURO, medications=["aspirin 81 mg"]),
+                                                   ["epidural_steroid_injection", EX], None),
+    # oxycodone ER 40 mg x 2 = 120 MME/day for 60 months cut to 2.5 mg x 2 IR (7.5 MME): 94% in one step;
+    # the twin cuts 40 -> 36 mg x 2 (108 MME, 10%: the CDC 2022 pace after a year or more)
+    "rapid_opioid_dose_reduction": (dict(medications=[med(OXY_ER, 40, per_day=2, since=60)]), [EX, "naloxone", "pdmp_check"],
+                                    [rx("oxycodone", 2.5, 2)], dict(medications=[med(OXY_ER, 40, per_day=2, since=60)]),
+                                    [EX, "naloxone", "pdmp_check"], [rx("oxycodone", 36, 2, formulation="ER")]),
+    "moud_stopped_in_oud": (dict(comorbidities=["opioid_use_disorder"], medications=[med(SUBOXONE, 16, per_day=1, since=48)]),
+                            dict(items=[EX], stop=["buprenorphine"]), None,
+                            dict(comorbidities=["opioid_use_disorder"], medications=[med(SUBOXONE, 16, per_day=1, since=48)]),
+                            [EX], None),
+    # 1000 mg x 4 = 4000 mg plus Norco 10/325 x 4 = 1300 mg: 5300 mg/day > 4000 (AGS 2009); the twin stops Norco
+    "acetaminophen_over_daily_max": (dict(medications=[med("acetaminophen", 1000, per_day=4), med("Norco 10/325", 10, per_day=4)]),
+                                     dict(items=[EX]), None,
+                                     dict(medications=[med("acetaminophen", 1000, per_day=4), med("Norco 10/325", 10, per_day=4)]),
+                                     dict(items=[EX], stop=["Norco 10/325"]), None),
+    "acetaminophen_in_several_products": (dict(medications=["Percocet"]), ["acetaminophen", EX], None,
+                                          dict(medications=["oxycodone"]), ["acetaminophen", EX], None),
+    "methadone_without_ecg": (dict(), [EX, "pdmp_check"], [rx("methadone", 2.5, 2)],
+                              dict(), [EX, "pdmp_check", "ecg_monitoring"], [rx("methadone", 2.5, 2)]),
+    "methadone_for_pain_start": (dict(), [EX, "ecg_monitoring"], [rx("methadone", 2.5, 2)],
+                                 dict(), [EX], [rx("morphine", 5, 2)]),
+    "no_pdmp_check": (dict(setting="acute"), ["acetaminophen"], [rx("oxycodone", 5, 4, days=3)],
+                      dict(setting="acute"), ["acetaminophen", "pdmp_check"], [rx("oxycodone", 5, 4, days=3)]),
+    "no_urine_drug_test": (dict(), [EX, "pdmp_check"], [rx("oxycodone", 5, 2)],
+                           dict(), [EX, "pdmp_check", "urine_drug_test"], [rx("oxycodone", 5, 2)]),
+    "no_opioid_follow_up": (dict(), [EX, "pdmp_check"], [rx("oxycodone", 5, 2)],
+                            dict(), [EX, "pdmp_check", "opioid_follow_up"], [rx("oxycodone", 5, 2)]),
+    "no_opioid_agreement": (dict(), [EX, "pdmp_check"], [rx("oxycodone", 5, 2)],
+                            dict(), [EX, "pdmp_check", "opioid_agreement"], [rx("oxycodone", 5, 2)]),
+    "intolerance_not_allergy": (dict(setting="acute", allergies=["oxycodone (constipation)"]), ["acetaminophen", "pdmp_check"],
+                                [rx("oxycodone", 5, 4, days=3)], dict(setting="acute", allergies=["oxycodone (hives)"]),
+                                ["acetaminophen", "pdmp_check"], [rx("oxycodone", 5, 4, days=3)]),
     "opioid_dose_unknown": (dict(setting="acute"), ["oxycodone", "acetaminophen"], None,
                             dict(setting="acute"), ["oxycodone", "acetaminophen"], [rx("oxycodone", 5, 4, days=3)]),
     "current_opioid_dose_unknown": (dict(medications=["tramadol"]), [EX], None,
@@ -154,7 +223,8 @@ CASES = {
 
 
 def test_every_rule_code_has_a_trigger_and_a_twin():
-    assert set(CASES) == set(yamlio.data_file("plan_rules.yaml")["rules"])
+    """Every code of plan_rules.yaml and of the interaction table (interactions.yaml)."""
+    assert set(CASES) == set(pk.plans.table()["rules"])
 
 
 @pytest.mark.parametrize("code", sorted(CASES))
@@ -181,10 +251,22 @@ def test_severity_when_the_plan_introduces_the_problem(code, severity):
     assert f.severity == severity
 
 
-def test_inherited_combination_is_a_warning_not_an_error():
-    case = make_case(medications=["alprazolam (Xanax)", med("oxycodone", 5, per_day=2)])
+def test_a_kept_harm_is_judged_like_a_started_one_and_says_it_is_already_taken():
+    """Issue 14: keeping a current opioid and benzodiazepine unchanged is the same error as starting them
+    (CDC 2022 Rec 11); a plan that lowers the opioid dose (a taper step) is a warning; a current NSAID kept
+    in CKD is the same error as a new one (AGS Beers 2023)."""
+    case = make_case(medications=["alprazolam (Xanax)", med("oxycodone", 10, per_day=2, since=24)])
     f = next(f for f in review_plan(case, Plan([EX, "naloxone"])).findings if f.code == "opioid_with_benzodiazepine")
-    assert f.severity == "warning"
+    assert f.severity == "error" and "already taken" in f.message
+    # 10 mg x 2 -> 9 mg x 2 oxycodone: a 10% step of a gradual taper
+    taper = review_plan(case, Plan([EX, "naloxone", "pdmp_check"], opioids=[rx("oxycodone", 9, 2)]))
+    assert next(f for f in taper.findings if f.code == "opioid_with_benzodiazepine").severity == "warning"
+    ckd = make_case(comorbidities=["ckd"], medications=[med("ibuprofen", 400, per_day=3)])
+    kept = next(f for f in review_plan(ckd, Plan([EX])).findings if f.code == "nsaid_in_ckd")
+    new = next(f for f in review_plan(make_case(comorbidities=["ckd"]), Plan([EX, "nsaid_oral"])).findings
+               if f.code == "nsaid_in_ckd")
+    assert kept.severity == new.severity == "error" and "already taken" in kept.message
+    assert "nsaid_in_ckd" not in review_plan(ckd, Plan([EX], stop=["ibuprofen"])).codes
 
 
 def test_current_opioids_count_toward_mme_and_a_plan_dose_replaces_them():
@@ -302,13 +384,16 @@ def test_a_rotation_is_not_starting_opioid_therapy_and_tolerance_counts_the_stop
     assert "long_acting_for_initiation" not in patch.codes
 
 
-def test_abrupt_opioid_discontinuation_needs_long_term_use_at_a_higher_dosage():
+def test_abrupt_opioid_discontinuation_needs_long_term_use_at_any_dosage():
     # 20 mg x 2 x 1.5 = 60 MME/day but for 2 months (< 3): not long term
     short = make_case(medications=[med(OXY_ER, 20, per_day=2, since=2)])
     assert "abrupt_opioid_discontinuation" not in review_plan(short, Plan([EX], stop=[OXY_ER])).codes
-    # 10 mg x 2 x 1.5 = 30 MME/day (< 50) for 12 months: not a higher dosage
-    low = make_case(medications=[med(OXY_ER, 10, per_day=2, since=12)])
-    assert "abrupt_opioid_discontinuation" not in review_plan(low, Plan([EX], stop=[OXY_ER])).codes
+    # issue 14: OxyContin 15 mg x 2 (45 MME/day, below 50) for 60 months, or a 12 mcg/h patch for 5 years:
+    # CDC 2022 Rec 5's 'do not discontinue abruptly' has no dose qualifier
+    low = make_case(medications=[med(OXY_ER, 15, per_day=2, since=60)])
+    assert "abrupt_opioid_discontinuation" in review_plan(low, Plan([EX], stop=[OXY_ER])).codes
+    patch = make_case(medications=[med("fentanyl patch (Duragesic)", 12, unit="mcg/h", since=60)])
+    assert "abrupt_opioid_discontinuation" in review_plan(patch, Plan([EX], stop=["fentanyl"])).codes
     # CDC 2022 does not cover palliative care: reported as info with the scope note
     pall = make_case(setting="palliative", medications=[med(OXY_ER, 20, per_day=2, since=12)])
     f = next(f for f in review_plan(pall, Plan([EX], stop=[OXY_ER])).findings
@@ -486,5 +571,5 @@ def test_every_code_is_documented():
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "plan-review.md").read_text()
-    for code in yamlio.data_file("plan_rules.yaml")["rules"]:
+    for code in pk.plans.table()["rules"]:
         assert f"`{code}`" in doc, code

@@ -112,7 +112,9 @@ class Context:
         stopped = [d for m in self.stopped for d in recognise(m.name)]
         replaced = {x for d in stopped for x in (d.intervention, d.opioid) if x}
         rotation = any(d.opioid for d in stopped)
-        by_item = {a.intervention: a for a in agents if a.intervention}
+        # a plan item continues a current single-ingredient product; acetaminophen added next to Percocet is a
+        # second product, not the same one
+        by_item = {a.intervention: a for a in agents if a.intervention and len(recognise(a.label)) == 1}
         by_opioid = {a.opioid: a for a in agents if a.opioid}
 
         def add(label: str, classes: frozenset[str], iid: Optional[str], opioid: Optional[str]) -> None:
@@ -126,12 +128,12 @@ class Context:
             if known:
                 known.in_plan = True
             elif it.classes:
-                add(self.item_name(it), expand(it.classes), it.id, it.opioid)
+                add(self.item_name(it), expand(it.classes) | _drug_classes(it.name), it.id, it.opioid)
         for p in self.plan.opioids:
             if p.drug in by_opioid:
                 by_opioid[p.drug].in_plan = True
             else:
-                add(_opioids.prescription_name(p), expand(["opioid"]), None, p.drug)
+                add(_opioids.prescription_name(p), expand(["opioid"]) | _drug_classes(p.drug.split("_")[0]), None, p.drug)
         return agents
 
     def finding(self, code: str, *, already: str = "", tapering: bool = False, items: tuple[str, ...] = (),
@@ -172,6 +174,12 @@ class Context:
 
     def condition_label(self, cid: str) -> str:
         return yamlio.data_file("conditions.yaml")["conditions"].get(cid, cid.replace("_", " "))
+
+
+def _drug_classes(name: str) -> frozenset[str]:
+    """Classes of the drugs a catalog name or opioid id names (drug_names.yaml: methadone is also
+    serotonergic and QT-prolonging), so plan drugs carry the same classes as the same current medication."""
+    return frozenset(c for d in recognise(name) for c in d.classes)
 
 
 def _names(agents: list[Agent]) -> str:

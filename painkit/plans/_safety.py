@@ -44,10 +44,11 @@ def _tapering(ctx: "Context", agents: Sequence["Agent"]) -> bool:
 
 
 def pair_checks(ctx: "Context") -> Iterator[Optional[Finding]]:
-    """Drug class x drug class (and one triple): the first rule matching a pair of drugs fires."""
+    """Drug class x drug class (and one triple). A rule's ``unless`` names rules that, when they fired for the
+    same pair, make it redundant (an MAOI pair is not also reported as a plain serotonergic pair)."""
     rules = ctx.rules["interaction_table"].get("pairs", [])
     agents = ctx.agents
-    fired: set[frozenset[str]] = set()
+    fired: dict[frozenset[str], set[str]] = {}
     for rule in rules:
         sides = [_side(s) for s in rule["classes"]]
         if rule.get("age_min") is not None and ctx.age < rule["age_min"]:
@@ -55,13 +56,13 @@ def pair_checks(ctx: "Context") -> Iterator[Optional[Finding]]:
         if len(sides) == 2:
             for a, b in combinations(agents, 2):
                 pair = frozenset((a.key, b.key))
-                if a.key == b.key or pair in fired:
+                if a.key == b.key or fired.get(pair, set()) & set(rule.get("unless", ())):
                     continue
                 first, second = (a, b) if sides[0] & a.classes and sides[1] & b.classes else \
                     (b, a) if sides[0] & b.classes and sides[1] & a.classes else (None, None)
                 if first is None:
                     continue
-                fired.add(pair)
+                fired.setdefault(pair, set()).add(rule["code"])
                 yield ctx.finding(rule["code"], already=_already((first, second)),
                                   tapering=_tapering(ctx, (first, second)), items=(first.key, second.key),
                                   a=first.label, b=second.label, age=ctx.age)
@@ -79,7 +80,7 @@ def pair_checks(ctx: "Context") -> Iterator[Optional[Finding]]:
     yield from _declared_interactions(ctx, fired)
 
 
-def _declared_interactions(ctx: "Context", fired: set[frozenset[str]]) -> Iterator[Optional[Finding]]:
+def _declared_interactions(ctx: "Context", fired: dict[frozenset[str], set[str]]) -> Iterator[Optional[Finding]]:
     """Pairs no table rule covers but a catalog entry declares (``interacting_classes``): information."""
     for a, b in combinations(ctx.agents, 2):
         if a.key == b.key or frozenset((a.key, b.key)) in fired or not (a.new or b.new):
