@@ -456,7 +456,8 @@ def test_condition_guideline_statements_are_info_in_cancer_and_palliative_care()
 
 def test_expert_plans_carry_the_key_stop_list():
     assert expert_plan(pk.load_case("palliative-care")).stop == ("tramadol",)
-    assert expert_plan(pk.load_case("lbp-chronic")).stop == ()
+    assert expert_plan(pk.load_case("lbp-chronic")).stop == ("tramadol",)
+    assert expert_plan(pk.load_case("ankle-sprain")).stop == ()
 
 
 def test_a_case_key_stopping_a_medication_she_does_not_take_is_a_case_error():
@@ -551,6 +552,18 @@ def test_expert_plan_has_no_error(case_id):
     case = pk.load_case(case_id)
     r = review_plan(case, expert_plan(case))
     assert not r.errors, f"{case_id} expert plan:\n{r!r}"
+
+
+@pytest.mark.parametrize("case_id", pk.list_cases())
+def test_expert_plan_warnings_are_explained_by_the_key(case_id):
+    """Issue 14: every warning on an expert plan is one the key accepts with a reason (key.accepted_findings),
+    and every accepted code still fires (no stale explanation)."""
+    case = pk.load_case(case_id)
+    r = review_plan(case, expert_plan(case))
+    accepted = {a.code for a in case.key.accepted_findings}
+    unexplained = [f"{f.code}: {f.message}" for f in r.warnings if f.code not in accepted]
+    assert not unexplained, f"{case_id}: warnings the key does not explain:\n" + "\n".join(unexplained)
+    assert accepted <= set(r.codes), f"{case_id}: key explains findings that no longer fire: {accepted - set(r.codes)}"
 
 
 @pytest.mark.parametrize("case_id", pk.list_cases())

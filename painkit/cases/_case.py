@@ -103,6 +103,13 @@ class Inappropriate(_Strict):
     reason: str = Field(min_length=1)
 
 
+class AcceptedFinding(_Strict):
+    """A plan-review warning the expert plan knowingly accepts, and why (e.g. a high dose being tapered)."""
+
+    code: str = Field(pattern=SNAKE_ID, description="Finding code (docs/plan-review.md).")
+    reason: str = Field(min_length=1)
+
+
 class Key(_Strict):
     """The expert answer. Hidden from learners until asked for."""
 
@@ -114,6 +121,8 @@ class Key(_Strict):
     stop: list[str] = Field(default_factory=list, description="Current medications the plan discontinues "
                             "(a name as in medications, a drug name or a drug class, e.g. 'ibuprofen').")
     inappropriate: list[Inappropriate] = Field(default_factory=list)
+    accepted_findings: list[AcceptedFinding] = Field(
+        default_factory=list, description="Warnings the expert plan's review shows on purpose, each with the reason.")
     teaching_points: list[str] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
 

@@ -47,10 +47,10 @@ def pair_checks(ctx: "Context") -> Iterator[Optional[Finding]]:
     """Drug class x drug class (and one triple). A rule's ``unless`` names rules that, when they fired for the
     same pair, make it redundant (an MAOI pair is not also reported as a plain serotonergic pair)."""
     rules = ctx.rules["interaction_table"].get("pairs", [])
-    agents = ctx.agents
     fired: dict[frozenset[str], set[str]] = {}
     for rule in rules:
         sides = [_side(s) for s in rule["classes"]]
+        agents = [a for a in ctx.agents if not a.classes & set(rule.get("except_classes", ()))]
         if rule.get("age_min") is not None and ctx.age < rule["age_min"]:
             continue
         if len(sides) == 2:
