@@ -11,6 +11,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "validate": ("painkit.cases._cli", "cmd_validate", "check every case file in a folder; one line per problem"),
     "schema": ("painkit.cases._cli", "cmd_schema", "print the JSON Schema of a case file"),
     "new-case": ("painkit.cases._cli", "cmd_new_case", "write a commented case template"),
+    "check-scenarios": ("painkit.plans._scenarios", "cmd_check_scenarios", "run plan-review scenarios (a case, a "
+                        "plan, the findings that must and must not appear); one line per failing expectation"),
     "report": ("painkit.progress._report", "cmd_report", "write a learner's self-study report as one HTML page"),
     "export": ("painkit.progress._exports", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
                "statements (--xapi)"),
