@@ -24,6 +24,8 @@ BRIEF_IDS = {
     "psychological": ["cbt", "act", "mbsr", "pain_neuroscience_education"],
     "complementary": ["acupuncture", "massage", "art_therapy", "music_therapy", "yoga_tai_chi"],
     "self_management": ["sleep_hygiene", "activity_pacing", "stress_regulation"],
+    # issue 14: safety checks that go with opioid prescriptions (CDC 2022 Recs 2, 7, 9, 10) and methadone
+    "monitoring": ["pdmp_check", "urine_drug_test", "opioid_follow_up", "opioid_agreement", "ecg_monitoring"],
 }
 ALL_IDS = [i for ids in BRIEF_IDS.values() for i in ids]
 ITEMS = catalog.load_catalog()
@@ -36,10 +38,10 @@ def test_every_brief_id_is_present_in_its_category():
             assert ITEMS[iid].category == category, iid
 
 
-def test_exactly_the_brief_ids_at_least_35_in_six_categories():
+def test_exactly_the_brief_ids_at_least_35_in_seven_categories():
     assert set(ITEMS) == set(ALL_IDS)
     assert len(ITEMS) >= 35
-    assert {it.category for it in ITEMS.values()} == set(catalog.CATEGORIES) and len(catalog.CATEGORIES) == 6
+    assert {it.category for it in ITEMS.values()} == set(catalog.CATEGORIES) and len(catalog.CATEGORIES) == 7
 
 
 @pytest.mark.parametrize("iid", ALL_IDS)
@@ -98,14 +100,16 @@ def test_long_acting_flags_and_opioid_ids():
 def test_safety_rules_are_data():
     tca = [c for c in ITEMS["amitriptyline"].contraindications if c.age_min is not None][0]
     assert (tca.age_min, tca.code) == (65, "tca_in_older_adult") and "Beers" in tca.source
-    codes = {c.condition: c.code for c in ITEMS["nsaid_oral"].contraindications if c.condition}
-    assert codes["ckd"] == "nsaid_in_ckd" and codes["gi_bleed_history"] == "nsaid_with_gi_bleed"
-    assert codes["heart_failure"] == "nsaid_in_heart_failure"
+    # issue 14: NSAID x condition rules live in the interaction table, for every NSAID (any name, new or kept)
+    table = {r["code"]: r for r in yamlio.data_file("interactions.yaml")["conditions"]}
+    assert table["nsaid_in_ckd"]["class"] == "nsaid" and table["nsaid_in_ckd"]["conditions"] == ["ckd"]
+    assert table["nsaid_with_gi_bleed"]["conditions"] == ["gi_bleed_history"]
+    assert table["nsaid_in_heart_failure"]["conditions"] == ["heart_failure"]
     assert ITEMS["radiofrequency_ablation"].prerequisites == ["conservative_trial", "diagnostic_block"]
 
 
 def test_every_contraindication_code_is_a_plan_rule():
-    rules = yamlio.data_file("plan_rules.yaml")["rules"]
+    rules = pk.plans.table()["rules"]
     for it in ITEMS.values():
         for c in it.contraindications:
             assert c.code is None or c.code in rules, (it.id, c.code)
@@ -114,8 +118,14 @@ def test_every_contraindication_code_is_a_plan_rule():
 def test_interacting_classes_agree_with_the_interaction_rules():
     from painkit.formulary._names import expand
 
-    for rule in yamlio.data_file("plan_rules.yaml")["interactions"]:
+    pairs = [r for r in yamlio.data_file("interactions.yaml")["pairs"] if len(r["classes"]) == 2
+             and all(isinstance(side, str) for side in r["classes"])]
+    catalog_classes = {"opioid", "benzodiazepine", "gabapentinoid", "nsaid", "anticoagulant", "antiplatelet", "maoi",
+                       "serotonergic", "corticosteroid"}
+    for rule in pairs:
         a, b = rule["classes"]
+        if not {a, b} <= catalog_classes:
+            continue  # classes the catalog entries do not declare (e.g. lithium, tamoxifen): the table alone
         for it in ITEMS.values():
             classes = expand(it.classes)
             if a in classes:
