@@ -36,7 +36,7 @@ def test_score_and_band_update_as_answers_change():
 def test_form_lists_missing_items_and_shows_the_rule_instead_of_a_traceback():
     form = InstrumentForm("pcs")
     form.set_answers(PCS_WEEK0[:12] + [None])
-    assert form.missing == ["q13"] and "13. wonder whether something serious may happen" in form.missing_html.value
+    assert form.missing == ["q13"] and "13. magnification: serious outcome" in form.missing_html.value
     assert form.score is None and "cannot be scored" in form.result.value
 
 
@@ -51,7 +51,7 @@ def test_wording_only_for_public_domain_instruments():
     assert "Little interest or pleasure in doing things" in InstrumentForm("phq9").widget.children[1].children[0].value
     assert "Pfizer" in _text(InstrumentForm("phq9"))
     pcs_item = InstrumentForm("pcs").widget.children[1].children[0].value
-    assert "worry whether the pain will end" in pcs_item  # the short label, not the copyrighted item
+    assert "helplessness: whether it ends" in pcs_item  # a painkit topic label, not the copyrighted item
     assert "Short labels only" in _text(InstrumentForm("pcs"))
 
 

@@ -530,3 +530,12 @@ def test_a_case_with_an_out_of_range_answer_is_a_case_error(cases_dir):
     bad = cases_dir.parent / "tests" / "fixtures" / "bad_cases" / "bad-answer.yaml"
     with pytest.raises(pk.CaseError, match=r"responses\.phq9: phq9: item 5 'q5'.*from 0 to 3"):
         pk.load_case(bad)
+
+
+def test_ort_band_carries_the_cdc_2022_caveat():
+    """Issue 14: CDC 2022 (Rec 8 supporting text) says risk tools are not accurate enough to decide on opioids;
+    the ORT band is shown with that caveat. Female weights: family alcohol 1 + age 16-45 1 + depression 1 = 3."""
+    s = pk.score("ort", [1, 0, 0, 0, 0, 0, 1, 0, 0, 1], sex="female")
+    assert s.total == 3 and s.band == "low risk"
+    assert "CDC 2022" in s.caveat and "CDC 2022" in s.summary()
+    assert pk.score("phq9", [0] * 9).caveat == ""

@@ -59,6 +59,7 @@ class Spec:
     context: tuple[str, ...] = ()
     missing_text: str = ""
     required: tuple[int, ...] = ()            # items that must be answered for any score (beyond scales)
+    band_caveat: str = ""                     # shown with the band (e.g. CDC 2022 on risk tools)
 
     @property
     def n(self) -> int:
@@ -167,6 +168,7 @@ def _compile(inst: str, raw: dict) -> Spec:
         positive=positive, flags=flags, rule=rule, rule_params=params,
         context=tuple(raw.get("context") or ()), missing_text=raw["missing"]["text"],
         required=_required(inst, raw["missing"].get("required"), ids),
+        band_caveat=str((raw.get("bands") or {}).get("caveat", "")),
     )
 
 

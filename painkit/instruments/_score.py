@@ -48,6 +48,7 @@ class Score:
     source: str
     missing: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
+    caveat: str = ""
 
     def summary(self) -> str:
         """One line a learner can read: total, band, verdict, subscales, flags."""
@@ -58,6 +59,8 @@ class Score:
         text = ", ".join(parts)
         if self.band:
             text += f" ({self.band})"
+            if self.caveat:
+                text += f" [{self.caveat}]"
         if self.positive is not None:
             text += f"; screen {'positive' if self.positive else 'negative'}"
         if self.flags:
@@ -220,7 +223,7 @@ def score(instrument_id: str, responses: Any, **context: Any) -> Score:
             positive = bool(out["positive"])
     flags = tuple(code for code, i, op, value in spec.flags if vals[i] is not None and OPS[op](vals[i], value))
     return Score(spec.id, total, subs, band, positive, spec.total.high if spec.total else None,
-                 spec.n - len(missing), spec.source, missing, flags)
+                 spec.n - len(missing), spec.source, missing, flags, spec.band_caveat if band else "")
 
 
 def score_many(instrument_id: str, frame: "pd.DataFrame", **context: Any) -> "pd.DataFrame":
