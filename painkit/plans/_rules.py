@@ -8,7 +8,7 @@ same drug, which then replaces the dose).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from ..formulary import _opioids
@@ -58,7 +58,7 @@ class Agent:
     switch: bool = False  # a new opioid replacing one the plan stops (rotation), not a start of opioid therapy
     med: Any = None  # the case medication this agent comes from (None for a plan drug)
 
-    @property
+    @cached_property
     def key(self) -> str:
         return self.intervention or self.opioid or self.label
 

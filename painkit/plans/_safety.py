@@ -50,22 +50,25 @@ def pair_checks(ctx: "Context") -> Iterator[Optional[Finding]]:
     fired: dict[frozenset[str], set[str]] = {}
     for rule in rules:
         sides = [_side(s) for s in rule["classes"]]
-        agents = [a for a in ctx.agents if not a.classes & set(rule.get("except_classes", ()))]
+        except_classes = set(rule.get("except_classes", ()))
+        unless = set(rule.get("unless", ()))
+        agents = [a for a in ctx.agents if not a.classes & except_classes] if except_classes else ctx.agents
         if rule.get("age_min") is not None and ctx.age < rule["age_min"]:
             continue
         if len(sides) == 2:
-            for a, b in combinations(agents, 2):
-                pair = frozenset((a.key, b.key))
-                if a.key == b.key or fired.get(pair, set()) & set(rule.get("unless", ())):
-                    continue
-                first, second = (a, b) if sides[0] & a.classes and sides[1] & b.classes else \
-                    (b, a) if sides[0] & b.classes and sides[1] & a.classes else (None, None)
-                if first is None:
-                    continue
-                fired.setdefault(pair, set()).add(rule["code"])
-                yield ctx.finding(rule["code"], already=_already((first, second)),
-                                  tapering=_tapering(ctx, (first, second)), items=(first.key, second.key),
-                                  a=first.label, b=second.label, age=ctx.age)
+            firsts = [a for a in agents if sides[0] & a.classes]
+            seconds = [b for b in agents if sides[1] & b.classes] if firsts else []
+            done: set[frozenset[str]] = set()
+            for first in firsts:
+                for second in seconds:
+                    pair = frozenset((first.key, second.key))
+                    if first.key == second.key or pair in done or fired.get(pair, set()) & unless:
+                        continue
+                    done.add(pair)
+                    fired.setdefault(pair, set()).add(rule["code"])
+                    yield ctx.finding(rule["code"], already=_already((first, second)),
+                                      tapering=_tapering(ctx, (first, second)), items=(first.key, second.key),
+                                      a=first.label, b=second.label, age=ctx.age)
         else:
             chosen: list["Agent"] = []
             for side in sides:
