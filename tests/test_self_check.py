@@ -12,9 +12,9 @@ import pytest
 import painkit
 from painkit.progress import _attempts as attempts
 from painkit import _yamlio as yamlio
-from painkit.progress._attempts import Attempt
+from painkit.progress import Attempt
 from painkit.errors import PainkitError
-from painkit.widgets._self_check import SelfCheck
+from painkit.widgets import SelfCheck
 from painkit.curriculum._foundations import (
     QuestionBank, SelfCheckError, check_self, load_bank, question_ids, validate_bank,
 )

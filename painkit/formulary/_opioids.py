@@ -161,7 +161,7 @@ class MMEResult:
         return f"MMEResult(total={self.total:g} MME/day, per_drug={{{parts}}}, flags={self.codes})"
 
     def _repr_html_(self) -> str:
-        from ..cases._render import DISCLAIMER
+        from .. import DISCLAIMER
 
         rows = "".join(f"<tr><td>{escape(p.drug)}</td><td>{p.dose:g} {escape(p.unit)}</td>"
                        f"<td>{'' if p.per_day is None else f'{p.per_day:g}'}</td>"

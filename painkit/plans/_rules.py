@@ -17,7 +17,8 @@ from .. import _yamlio as yamlio
 from ..formulary._catalog import Intervention, load_catalog
 from ..formulary._names import allergy_groups, expand, recognise
 from .._findings import Finding, render
-from ._discontinuation import discontinuation_checks, resolve
+from ..formulary._current import resolve
+from ._discontinuation import discontinuation_checks
 
 if TYPE_CHECKING:
     from ..cases._case import Case

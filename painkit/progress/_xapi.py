@@ -49,7 +49,8 @@ from .. import DISCLAIMER, __version__
 from .. import _yamlio as yamlio
 from ..curriculum._competencies import case_tags
 from ..errors import ProgressError, did_you_mean
-from ._store import ProgressStore, _iso, _jsonable, default_path
+from ._rows import _iso, _jsonable
+from ._store import ProgressStore, default_path
 
 DEFAULT_HOMEPAGE = "https://painkit.invalid/learners"
 DEFAULT_BASE = "https://painkit.invalid/xapi"
