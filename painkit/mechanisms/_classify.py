@@ -174,7 +174,7 @@ def _criterion_reason(mech: str, cid: str, crit: dict, findings: Findings) -> Re
     met = True if True in results else (None if None in results else False)
     note = "; ".join(findings.notes[n] for n in names if findings.notes.get(n))
     status = crit.get("status")
-    source = crit["source"] + (f" ({status})" if status and status != "verified" else "")
+    source = crit["source"] + (f" ({status.replace('_', ' ')})" if status and status != "verified" else "")
     value = values if len(names) > 1 else values[names[0]]
     return Reason(mech, cid, crit["label"], " or ".join(names), value, note, met, source, rule=crit["rule"])
 
