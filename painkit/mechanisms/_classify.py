@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from typing import Any, Optional
 
-from ..cases._case import GRADES, MECHANISMS, Case, Findings
+from ..cases import MECHANISMS, Case, Findings
 from ..errors import MechanismError
 from ._criteria import _meets, _names, _rule, criteria, entry_findings, finding_label, meets, phrase
 
@@ -196,7 +196,7 @@ def _screening(case: Case) -> list[Reason]:
         latest.update({i: (visit, a) for i, a in visit.responses.items() if i in spec})
     if not latest or find_spec("painkit.instruments") is None:  # instruments are optional to classification
         return []
-    from ..instruments._score import score
+    from ..instruments import score
 
     out = []
     for inst, (visit, answers) in latest.items():
