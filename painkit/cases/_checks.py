@@ -52,7 +52,7 @@ def case_cross_checks(case: "Case") -> list[str]:
         except PainkitError as exc:
             problems.append(f"key.opioids: {exc}")
     if case.key.stop:
-        from ..plans._discontinuation import stop_problems
+        from ..formulary._current import stop_problems
 
         problems += stop_problems(case)
     return problems

@@ -96,10 +96,15 @@ def _check(comp: dict, data: dict) -> Competency:
                       source=comp.get("source", ""))
 
 
+def load_competencies() -> dict[str, Any]:
+    """The parsed ``competencies.yaml`` (cached, read-only); ``load_map`` validates it. Its one reader."""
+    return yamlio.data_file("competencies.yaml")
+
+
 def load_map(data: Optional[dict] = None) -> dict[str, Any]:
     """The competency map: ``statement``, settings and ``competencies`` (a list of Competency), validated.
     ``data`` (a dict shaped like competencies.yaml) is for custom or test maps."""
-    data = data if data is not None else yamlio.data_file("competencies.yaml")
+    data = data if data is not None else load_competencies()
     comps = [_check(c, data) for c in data["competencies"]]
     ids = [c.id for c in comps]
     dupes = sorted({i for i in ids if ids.count(i) > 1})

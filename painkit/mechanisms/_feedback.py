@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 from ..cases._case import GRADES, MECHANISMS, Case
 from ..errors import MechanismError, did_you_mean
-from ._classify import (FINDINGS, Feedback, MechanismAssessment, _meets, classify, criteria, finding_label,
-                         meets, phrase)
+from ._classify import Feedback, MechanismAssessment, classify
+from ._criteria import FINDINGS, _meets, criteria, finding_label, meets, phrase
 
 _KEYS = ("mechanism", "grade", "findings")
 
@@ -154,3 +154,9 @@ def build_feedback(case: Case, answer: Any) -> "Feedback":
     lines += [f"Screening: {r.text()}" for r in a.reasons
               if r.kind == "screening" and (r.mechanism in given or r.mechanism in key)]
     return Feedback(correct, missed, extra, grade_errors, "\n".join(lines), score, list(given.values()))
+
+
+def check_answer(case: Case, answer: Any) -> Feedback:
+    """Check mechanism names, or ``{"mechanism", "grade", "findings"}`` mappings, against the case's key.
+    Unknown mechanisms, grades or findings raise MechanismError listing the allowed ones."""
+    return build_feedback(case, answer)

@@ -160,7 +160,7 @@ class PlanReview:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from ..cases._render import DISCLAIMER
+        from .. import DISCLAIMER
 
         bars = "".join(f"<tr><td>{escape(c.replace('_', ' '))}</td><td>{s}</td><td><div style='background:#4a7bb7;"
                        f"height:10px;width:{s}px'></div></td></tr>" for c, s in self.components.items())

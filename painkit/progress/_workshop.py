@@ -196,9 +196,3 @@ def class_summary(data: ClassData, *, pass_score: Optional[float] = None) -> Cla
     need_help = per_learner[flagged].sort_values(["below_pass", "mean_score"], ascending=[False, True]).reset_index()
     return ClassSummary(accuracy, wrong_mechanisms, plan_scores, findings, need_help, pass_score)
 
-
-def demo_class(n_learners: int = 30, seed: int = 0) -> ClassData:
-    """A synthetic class for the dashboard notebook and tests (see ``painkit.progress``)."""
-    from ._demo_class import generate
-
-    return generate(n_learners=n_learners, seed=seed)

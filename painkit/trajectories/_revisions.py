@@ -32,9 +32,12 @@ from ._simulate import _catalog, _mme_of, same_case, schedule_of
 __all__ = ["review_revision", "RevisionReview", "visit_summary", "rules"]
 
 
-def rules() -> dict[str, Any]:
-    """The parsed ``revision_rules.yaml`` (read-only)."""
+def load_revision_rules() -> dict[str, Any]:
+    """The parsed ``revision_rules.yaml`` (cached, read-only). Its one reader."""
     return yamlio.data_file("revision_rules.yaml")
+
+
+rules = load_revision_rules
 
 
 @dataclass

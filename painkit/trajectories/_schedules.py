@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from ..plans import _discontinuation as stopping
+from ..formulary import _current as stopping
 from ..formulary._names import recognise
 from ..errors import PlanError
 from ._outcomes import SimulationError

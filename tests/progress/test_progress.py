@@ -21,11 +21,12 @@ import pytest
 
 import painkit
 from painkit.progress import _attempts as attempts_mod
-from painkit.progress import _store as progress
+from painkit import progress
+from painkit.progress import _store as store_mod
 from painkit.progress import _session as session
-from painkit.progress._attempts import Attempt
+from painkit.progress import Attempt
 from painkit.errors import ProgressError
-from painkit.progress._store import SCHEMA_VERSION, ProgressStore
+from painkit.progress import SCHEMA_VERSION, ProgressStore
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 INJECTION = "x'); DROP TABLE attempts;--"
@@ -158,7 +159,7 @@ def test_twenty_processes_write_at_once_and_nothing_is_lost(store_path):
 
 
 def test_a_locked_store_is_waited_for_not_reported(store_path, monkeypatch):
-    monkeypatch.setattr(progress, "BUSY_TIMEOUT_S", 0.01)  # sqlite gives up fast: our retry loop must wait
+    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_S", 0.01)  # sqlite gives up fast: our retry loop must wait
     with ProgressStore(store_path, learner="ana") as store:
         other = sqlite3.connect(store_path, isolation_level=None, check_same_thread=False)
         other.execute("BEGIN IMMEDIATE")  # another writer holds the lock ...
@@ -177,8 +178,8 @@ def test_a_locked_store_is_waited_for_not_reported(store_path, monkeypatch):
 CRASH_CHILD = textwrap.dedent("""
     import sys, time
     from datetime import datetime, timezone
-    from painkit.progress._attempts import Attempt
-    from painkit.progress._store import ProgressStore
+    from painkit.progress import Attempt
+    from painkit.progress import ProgressStore
 
     store = ProgressStore(sys.argv[1], learner="crash")
     for i in range(50):
@@ -314,7 +315,7 @@ def test_export_carries_versions(tmp_path, suffix):
     with ProgressStore(tmp_path / "a.sqlite") as a:
         _tricky(a)
         out = a.export(tmp_path / f"x{suffix}", learner="ana")
-    from painkit.progress._exports import read_export
+    from painkit.progress import read_export
 
     frame = read_export(out)
     assert list(frame["learner"]) == ["ana"]
@@ -382,7 +383,7 @@ def test_migrates_a_version_1_store(store_path):
 
 
 def test_migrations_are_ordered_and_end_at_the_schema_version():
-    versions = [v for v, _, _ in progress.MIGRATIONS]
+    versions = [v for v, _, _ in store_mod.MIGRATIONS]
     assert versions == list(range(1, SCHEMA_VERSION + 1))
 
 

@@ -8,8 +8,8 @@ import pytest
 
 import painkit as pk
 from painkit.formulary import _opioids as opioids
-from painkit.cases._case import Medication
-from painkit.formulary._names import allergy_groups, recognise
+from painkit.cases import Medication
+from painkit.formulary import allergy_groups, recognise
 from painkit.errors import PlanError
 
 # CDC 2022 MME conversion factors (clinical reference section 15; VERIFIED). Fentanyl is per mcg/h.

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import painkit as pk
-from painkit.cases._case import parse_case, read_case
+from painkit.cases import parse_case, read_case
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BAD = FIXTURES / "bad_cases"
 
 # fixture -> (field path the message must name, words that say what is wrong / allowed)

@@ -21,12 +21,12 @@ import pytest
 import painkit
 from painkit.progress import _xapi as xapi
 from painkit import _yamlio as yamlio
-from painkit.progress._attempts import Attempt
+from painkit.progress import Attempt
 from painkit.errors import ProgressError
-from painkit.progress._exports import read_export
-from painkit.progress._store import ProgressStore
+from painkit.progress import read_export
+from painkit.progress import ProgressStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 INJECTION = "x'); DROP TABLE attempts;--"
 BASE = "https://painkit.invalid/xapi/activities/case"

@@ -12,14 +12,14 @@ import pytest
 import painkit
 from painkit.progress import _attempts as attempts
 from painkit import _yamlio as yamlio
-from painkit.progress._attempts import Attempt
+from painkit.progress import Attempt
 from painkit.errors import PainkitError
-from painkit.widgets._self_check import SelfCheck
+from painkit.widgets import SelfCheck
 from painkit.curriculum._foundations import (
     QuestionBank, SelfCheckError, check_self, load_bank, question_ids, validate_bank,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "01_pain_foundations.ipynb"
 AUTHOR_YEAR = re.compile(r"^\S.* (\d{4}|n\.d\.)$")   # "Raja 2020", "ASPE n.d."
 

@@ -14,7 +14,7 @@ def _run(code: str, home, learner: str = "amara") -> str:
 
 def test_attempts_are_saved_by_default(tmp_path):
     out = _run("""
-        from painkit.progress._attempts import Attempt, default_sink
+        from painkit.progress import Attempt, default_sink
         default_sink(Attempt(case="lbp-chronic", step="mechanism", answer=["nociceptive"], score=100))
         import painkit as pk
         rows = pk.ProgressStore().attempts()

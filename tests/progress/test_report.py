@@ -12,10 +12,10 @@ import painkit
 from painkit.curriculum import _competencies as competencies
 from painkit.progress import _report as report_mod
 from painkit.__main__ import main
-from painkit.progress._attempts import Attempt
-from painkit.curriculum._competencies import CaseTags, CompetencyError, load_map
+from painkit.progress import Attempt
+from painkit.curriculum import CaseTags, CompetencyError, load_map
 from painkit.errors import ProgressError
-from painkit.progress._store import ProgressStore
+from painkit.progress import ProgressStore
 
 DAY1 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 DAY2 = datetime(2025, 3, 2, 9, 0, tzinfo=timezone.utc)

@@ -6,8 +6,8 @@ import pytest
 
 import painkit as pk
 from painkit.progress import _attempts as attempts
-from painkit.cases._case import Case
-from painkit.widgets._mechanism_quiz import MechanismQuiz
+from painkit.cases import Case
+from painkit.widgets import MechanismQuiz
 
 
 def _case(**changes) -> Case:

@@ -11,7 +11,7 @@ import pytest
 import painkit as pk
 from painkit.trajectories import _population as population
 from painkit.errors import PainkitError, PlanError
-from painkit.trajectories._simulate import wide
+from painkit.trajectories import wide
 from test_trajectories import _entry  # the fake-catalog entry helper (plain mappings the engine reads)
 
 FAKE = {

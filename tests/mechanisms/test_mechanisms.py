@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import painkit as pk
-from painkit.cases._case import GRADES, MECHANISMS, Case
-from painkit.mechanisms._classify import FINDINGS, InsufficientFindings, classify, check_answer, criteria
+from painkit.cases import GRADES, MECHANISMS, Case
+from painkit.mechanisms import FINDINGS, InsufficientFindings, classify, check_answer, criteria
 
 UNLIKELY = {"nociceptive": "unlikely", "neuropathic": "unlikely", "nociplastic": "unlikely"}
 
@@ -308,7 +308,7 @@ def test_criteria_file_names_sources_and_statuses():
         for grade in system["grades"].values():
             assert grade["label"] and grade["source"] and grade["status"]
     assert data["systems"]["nociplastic"]["grades"]["probable"]["status"] == "unverified"
-    assert data["systems"]["nociceptive"]["grades"]["likely"]["status"] == "teaching rule"
+    assert data["systems"]["nociceptive"]["grades"]["likely"]["status"] == "teaching_assumption"
     assert {o["mechanism"] for o in data["primary_order"]["order"]} == set(MECHANISMS)
     assert data["screening"]["note"] == "screening supports but does not diagnose"
 
