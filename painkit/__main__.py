@@ -14,7 +14,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "check-scenarios": ("painkit.plans._scenarios", "cmd_check_scenarios", "run plan-review scenarios (a case, a "
                         "plan, the findings that must and must not appear); one line per failing expectation"),
     "report": ("painkit.progress._report", "cmd_report", "write a learner's self-study report as one HTML page"),
-    "export": ("painkit.progress._exports", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
+    "export": ("painkit.progress._cli", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
                "statements (--xapi)"),
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from .. import _yamlio as yamlio
 
@@ -33,11 +33,16 @@ class Drug:
     allergy: Optional[str] = None
 
 
+def load_drug_names() -> dict[str, Any]:
+    """The parsed ``drug_names.yaml`` (cached, read-only): names, brands, classes. Its one reader."""
+    return yamlio.data_file("drug_names.yaml")
+
+
 @lru_cache(maxsize=1)
 def _index() -> tuple[dict[str, tuple[tuple[str, bool], ...]], dict, dict, tuple[str, ...], tuple[str, ...]]:
     """phrase -> ((generic, long-acting brand?), ...): a generic, a synonym or a brand names one drug; a
     combination product (``combinations``) names every ingredient."""
-    data = yamlio.data_file("drug_names.yaml")
+    data = load_drug_names()
     phrases: dict[str, tuple[tuple[str, bool], ...]] = {}
     for generic, entry in data["names"].items():
         for name in [generic, *entry.get("synonyms", []), *entry.get("brands", [])]:
@@ -103,7 +108,7 @@ def classes_of(texts: Iterable[str]) -> frozenset[str]:
 def is_intolerance(entry: str) -> bool:
     """True when an allergy-list entry records an intolerance (e.g. 'codeine (nausea)'), not an allergy."""
     norm = _norm(entry)
-    return any(_norm(w) in norm for w in yamlio.data_file("drug_names.yaml").get("intolerance_words", []))
+    return any(_norm(w) in norm for w in load_drug_names().get("intolerance_words", []))
 
 
 def allergy_groups(allergies: Iterable[str]) -> frozenset[str]:

@@ -28,7 +28,7 @@ from ._rules import APPLY, ort_weights
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..cases._case import Case
+    from ..cases import Case
 
 _list = builtins.list  # this module defines list(); keep the builtin at hand
 Number = Union[int, float]
@@ -255,7 +255,7 @@ def info(instrument_id: str) -> dict:
         item["range"] = [spec.lo[i], spec.hi[i]]
         item.setdefault("anchors", out.get("anchors", {}))
     out["max_total"] = spec.total.high if spec.total else None
-    out["change_measures"] = {k: copy.deepcopy(m) for k, m in registry.change_measures().items()
+    out["change_measures"] = {k: copy.deepcopy(m) for k, m in registry.measure_specs().items()
                               if m.get("from_score", {}).get("instrument") == spec.id}
     return out
 
@@ -320,7 +320,7 @@ def change(before: Any, after: Any, *, measure: Optional[str] = None) -> Change:
     Measures: see ``change_measures()``. Direction comes from the measure (all current ones: lower is
     better). IMMPACT categories and MCIDs are applied where published; otherwise category is None.
     """
-    measures = registry.change_measures()
+    measures = registry.measure_specs()
     if measure is None and isinstance(before, Score):
         measure = next((k for k, m in measures.items() if m.get("from_score", {}).get("instrument")
                         == before.instrument and m["from_score"]["scale"] == "total"), None)
@@ -346,4 +346,4 @@ def change(before: Any, after: Any, *, measure: Optional[str] = None) -> Change:
 
 def change_measures() -> dict[str, str]:
     """Supported change measures: id -> what it is (direction and thresholds are in instruments.yaml)."""
-    return {k: f"{m['label']} ({m['better']} is better)" for k, m in registry.change_measures().items()}
+    return {k: f"{m['label']} ({m['better']} is better)" for k, m in registry.measure_specs().items()}

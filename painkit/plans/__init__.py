@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from ._review import ExpertComparison, Plan, PlanReview, expert_plan, review_plan
-from ._rules import COMPONENTS, categories, table
-from ._discontinuation import matches, resolve, stop_problems
+from ._rules import categories, COMPONENTS, load_interactions, load_plan_rules, table
 from ._scenarios import ScenarioError, ScenarioResult, run_folder, run_scenario
 from .._findings import Finding
 
-__all__ = ['COMPONENTS', 'ExpertComparison', 'Finding', 'Plan', 'PlanReview', 'categories', 'expert_plan', 'matches', 'resolve', 'review_plan', 'run_folder', 'run_scenario', 'ScenarioError', 'ScenarioResult', 'stop_problems', 'table']
+__all__ = ['COMPONENTS', 'ExpertComparison', 'Finding', 'Plan', 'PlanReview', 'ScenarioError', 'ScenarioResult', 'categories', 'expert_plan', 'load_interactions', 'load_plan_rules', 'review_plan', 'run_folder', 'run_scenario', 'table']

@@ -13,15 +13,14 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from ..formulary import _opioids
 from .. import _yamlio as yamlio
-from ..formulary._catalog import Intervention, load_catalog
-from ..formulary._names import expand, recognise
+from ..formulary import Intervention, expand, load_catalog, load_conditions, load_drug_names, recognise, resolve
 from .._findings import Finding, render
-from ._discontinuation import discontinuation_checks, resolve
+from ._discontinuation import discontinuation_checks
 from ._monitoring import monitoring_checks
 from ._safety import acetaminophen_checks, class_checks, contraindication_checks, duplication_checks, pair_checks
 
 if TYPE_CHECKING:
-    from ..cases._case import Case
+    from ..cases import Case
     from ._review import Plan
 
 COMPONENTS: tuple[str, ...] = ("mechanism_fit", "multimodality", "guideline", "safety", "key_agreement")
@@ -30,12 +29,22 @@ COMPONENTS: tuple[str, ...] = ("mechanism_fit", "multimodality", "guideline", "s
 _TABLE_SECTIONS = ("pairs", "conditions", "older_adult", "procedures")
 
 
+def load_plan_rules() -> dict[str, Any]:
+    """The parsed ``plan_rules.yaml`` (cached, read-only): review rules with their sources. Its one reader."""
+    return yamlio.data_file("plan_rules.yaml")
+
+
+def load_interactions() -> dict[str, Any]:
+    """The parsed ``interactions.yaml`` (cached, read-only): the interaction and contraindication table.
+    Its one reader."""
+    return yamlio.data_file("interactions.yaml")
+
+
 @lru_cache(maxsize=1)
 def table() -> dict[str, Any]:
-    """The rule table (read-only): plan_rules.yaml, with the interaction and contraindication table
-    (interactions.yaml, kept under ``interaction_table``) merged into ``rules`` by code."""
-    base = yamlio.data_file("plan_rules.yaml")
-    inter = yamlio.data_file("interactions.yaml")
+    """The rule table the review reads: ``plan_rules.yaml`` with the interaction table's codes merged into
+    ``rules`` (the table itself kept under ``interaction_table``)."""
+    base, inter = load_plan_rules(), load_interactions()
     rules = dict(base["rules"])
     for section in _TABLE_SECTIONS:
         for entry in inter.get(section, []):
@@ -173,7 +182,7 @@ class Context:
         return drug in self.rules["moud"] and (self.oud or any(a.opioid == drug and not a.new for a in self.agents))
 
     def condition_label(self, cid: str) -> str:
-        return yamlio.data_file("conditions.yaml")["conditions"].get(cid, cid.replace("_", " "))
+        return load_conditions()["conditions"].get(cid, cid.replace("_", " "))
 
 
 def _drug_classes(name: str) -> frozenset[str]:

@@ -11,10 +11,8 @@ import re
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
 
-from .. import _yamlio as yamlio
 from .._findings import Finding
-from ..formulary._catalog import Intervention
-from ..formulary._names import allergy_groups, intolerance_groups, recognise
+from ..formulary import Intervention, allergy_groups, intolerance_groups, load_drug_names, recognise
 
 if TYPE_CHECKING:
     from ._rules import Agent, Context
@@ -119,8 +117,9 @@ def class_checks(ctx: "Context") -> Iterator[Optional[Finding]]:
         if ctx.age < rule["age_min"] or ("conditions" in rule and not set(rule["conditions"]) & ctx.comorbidities):
             continue
         cls = _side(rule["class"])
+        exempt = {c for c, tags in rule.get("exempt_class_with_tags", {}).items() if set(tags) & ctx.tags}
         for a in ctx.agents:
-            if cls & a.classes:
+            if cls & a.classes and not (a.classes & exempt and not (cls - exempt) & a.classes):
                 yield ctx.finding(rule["code"], already=_already((a,)), items=(a.key,), drug=a.label, age=ctx.age)
     for rule in table.get("procedures", []):
         procedures = [i for i in rule["items"] if i in ctx.ids]
@@ -137,7 +136,7 @@ def duplication_checks(ctx: "Context") -> Iterator[Optional[Finding]]:
     for cls in ctx.rules["duplication_classes"]:
         group = [a for a in ctx.agents if cls in a.classes]
         if len({a.key for a in group}) >= 2 and any(a.new for a in group):
-            label = yamlio.data_file("drug_names.yaml")["classes"][cls]["label"]
+            label = load_drug_names()["classes"][cls]["label"]
             yield ctx.finding("therapeutic_duplication", items=tuple(a.key for a in group[:2]), a=group[0].label,
                               b=group[1].label, cls=label + "s")
 

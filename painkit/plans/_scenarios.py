@@ -30,7 +30,7 @@ from typing import Any, Optional
 from .. import _yamlio as yamlio
 from ..errors import PainkitError, PlanError
 
-DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "tests" / "scenarios"
+DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "tests" / "scenarios"  # the repository checkout
 KEYS = {"id", "case", "edit", "plan", "expect", "severity", "forbid", "forbid_severities", "source", "note"}
 EDIT_KEYS = {"age", "setting", "conditions", "comorbidities", "add_comorbidities", "medications", "add_medications",
              "allergies", "add_allergies"}
@@ -61,8 +61,7 @@ def _list(value: Any, where: str, what: str) -> list[Any]:
 
 def _edited_case(entry: dict, where: str):
     """The scenario's case: a shipped case with the ``edit`` applied (validated like any case file)."""
-    from ..cases import load_case
-    from ..cases._case import Case
+    from ..cases import Case, load_case
 
     case_id = entry.get("case")
     if not isinstance(case_id, str):

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from .. import DISCLAIMER
 from ..instruments import _score as instruments
-from ..progress._attempts import Attempt, AttemptHook, now, send
+from ..progress import Attempt, AttemptHook, now, send
 from ..errors import PainkitError
 
 if TYPE_CHECKING:
-    from ..cases._case import Case
+    from ..cases import Case
 
 UNANSWERED = "\u2014 not answered \u2014"
 
