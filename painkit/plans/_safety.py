@@ -199,7 +199,8 @@ def acetaminophen_checks(ctx: "Context") -> Iterator[Optional[Finding]]:
     amounts = [_acetaminophen_mg(a) for a in sources]
     names = ", ".join(dict.fromkeys(a.label for a in sources))
     known = sum(x for x in amounts if x is not None)
-    if known > limit:
+    # at the maximum already, any further product of unknown strength takes the total over it
+    if known > limit or (known >= limit and None in amounts):
         why = f" ({ctx.condition_label(liver[0])})" if liver else ""
         yield ctx.finding("acetaminophen_over_daily_max", already=_already(sources),
                           items=tuple(dict.fromkeys(a.key for a in sources)), total=known, names=names, limit=limit,
