@@ -538,5 +538,5 @@ def test_ort_band_carries_the_cdc_2022_caveat():
     the ORT band is shown with that caveat. Female weights: family alcohol 1 + age 16-45 1 + depression 1 = 3."""
     s = pk.score("ort", [1, 0, 0, 0, 0, 0, 1, 0, 0, 1], sex="female")
     assert s.total == 3 and s.band == "low risk"
-    assert "CDC 2022" in s.caveat and "CDC 2022" in s.summary()
+    assert "CDC 2022" in s.caveat and "CDC 2022" in str(s)
     assert pk.score("phq9", [0] * 9).caveat == ""
