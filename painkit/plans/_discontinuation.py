@@ -39,7 +39,8 @@ def discontinuation_checks(ctx: "Context") -> Iterator[Optional[Finding]]:
     if stopped_opioids and not [a for a in ctx.opioid_agents() if not ctx.moud(a)]:
         yield ctx.finding("abrupt_opioid_discontinuation", items=tuple(d.intervention or d.opioid
                           for _, d in stopped_opioids), names=", ".join(m.name for m, _ in stopped_opioids),
-                          total=before, months=min(m.since_months for m, _ in stopped_opioids))
+                          dose=f"{before:g} MME/day from all opioids before this plan" if before else
+                          "dose not recorded", months=min(m.since_months for m, _ in stopped_opioids))
     elif before > 0 and 0 < after < before and not any(a.switch for a in ctx.opioid_agents()):
         yield from _rapid_reduction(ctx, spec, before, after)
     benzos = [m for m in ctx.stopped if _long_term(m, spec["benzodiazepine_months"])
