@@ -177,7 +177,8 @@ def mechanism_checks(ctx: Context) -> Iterator[Optional[Finding]]:
     for mech, grade in ctx.active.items():
         if any(it.mechanisms.get(mech) in enough for it in ctx.items):
             continue
-        options = [it.name for it in ctx.catalog.values() if it.mechanisms.get(mech) == "strong"][:3]
+        options = [it.name for it in ctx.catalog.values()
+                   if it.mechanisms.get(mech) == "strong" and not it.indications][:3]
         f = ctx.finding("mechanism_not_addressed", mechanism=mech, grade=grade, suggestions=", ".join(options))
         minor = ctx.rules["scoring"]["grade_weight"].get(grade, 1) < 1
         yield Finding(f.code, "info", f.message, f.source, f.component) if minor else f
@@ -343,12 +344,14 @@ def _contraindication_hits(ctx: Context, it: Intervention, current_classes: set[
             yield c, {"allergies": "; ".join(ctx.case.allergies)}
         elif c.age_min is not None and ctx.age >= c.age_min:
             yield c, {"age": ctx.age}
+        elif c.age_below is not None and ctx.age < c.age_below:
+            yield c, {"age": ctx.age}
         elif c.medication_class and c.medication_class in current_classes:
             names = [a.label for a in ctx.agents if c.medication_class in a.classes]
             yield c, {"names": ", ".join(names)}
 
 
-_DEFAULT_CODE = {"condition": "contraindicated_condition", "allergy": "allergy_conflict", "age_min": "age_caution",
+_DEFAULT_CODE = {"condition": "contraindicated_condition", "allergy": "allergy_conflict", "age_min": "age_caution", "age_below": "contraindicated_age",
                  "medication_class": "contraindicated_medication"}
 
 
