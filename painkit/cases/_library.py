@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from ..curriculum._map import PREFIX, populations_for, topic_ids
+from ._topics import PREFIX, curriculum_map, populations_for, topic_ids
 from ..errors import CaseError, did_you_mean
 from ._case import MECHANISMS, case_folders, load_case
 
@@ -73,8 +73,6 @@ def filter_index(index, *, setting: Filter = None, mechanism: Filter = None, pop
                  topic: Filter = None, difficulty: Filter = None):
     """The rows of a ``case_index()`` frame that match every given filter (see ``case_index``); lets a
     picker filter one index many times without reloading the cases."""
-    from ..curriculum._map import curriculum_map
-
     want_setting = _wanted("setting", setting, SETTINGS)
     want_mech = _wanted("mechanism", mechanism, [*MECHANISMS, "mixed"])
     want_pop = _wanted("population", population, curriculum_map()["populations"]["ids"])

@@ -6,9 +6,7 @@ import html
 from pathlib import Path
 from typing import Optional, Union
 
-from ..cases._case import MECHANISMS
-from ..cases._library import DIFFICULTIES, SETTINGS, case_index, filter_index
-from ..curriculum._map import curriculum_map, topics
+from ..cases import MECHANISMS, case_index, curriculum_map, filter_index, topics
 
 ANY = "any"
 
@@ -21,16 +19,18 @@ class CasePicker:
 
         self.index = case_index(folder)
         lay = w.Layout(width="22em")
+        settings = ["acute", "chronic", "cancer", "palliative"]
+        difficulties = curriculum_map()["difficulty"]["levels"]
         used = set().union(*self.index["topics"]) if len(self.index) else set()
         topic_options = [(ANY, ANY)] + [(f"{t['domain_title']}: {t['title']}", t["id"]) for t in topics()
                                         if t["id"] in used]
         self.filters = {
-            "setting": w.Dropdown(options=[ANY, *SETTINGS], description="Setting", layout=lay),
+            "setting": w.Dropdown(options=[ANY, *settings], description="Setting", layout=lay),
             "mechanism": w.Dropdown(options=[ANY, *MECHANISMS, "mixed"], description="Mechanism", layout=lay),
             "population": w.Dropdown(options=[ANY, *curriculum_map()["populations"]["ids"]],
                                      description="Population", layout=lay),
             "topic": w.Dropdown(options=topic_options, description="Topic", layout=lay),
-            "difficulty": w.Dropdown(options=[ANY, *DIFFICULTIES], description="Difficulty", layout=lay),
+            "difficulty": w.Dropdown(options=[ANY, *difficulties], description="Difficulty", layout=lay),
         }
         self.results = w.Select(options=[], rows=8, layout=w.Layout(width="44em"))
         self.count = w.HTML()
