@@ -22,6 +22,7 @@ OWNERS: dict[str, Callable[[], Any]] = {
     "case_template.yaml": lambda: cases.template_text("my-case"),
     "competencies.yaml": curriculum.load_competencies,
     "conditions.yaml": formulary.load_conditions,
+    "curriculum.yaml": cases.curriculum_map,
     "drug_names.yaml": formulary.load_drug_names,
     "foundations.yaml": curriculum.load_foundations,
     "instruments.yaml": instruments.load_instruments,

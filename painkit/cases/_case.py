@@ -13,11 +13,15 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import _yamlio as yamlio
-from ..errors import CaseError
+from ..errors import CaseError, did_you_mean
 from ..formulary import load_conditions
 
 Setting = Literal["acute", "chronic", "cancer", "palliative"]
 Mechanism = Literal["nociceptive", "neuropathic", "nociplastic"]
+# Population vocabulary: the derivation rules (age bands, comorbidities) live in painkit/data/curriculum.yaml.
+Population = Literal["child", "adolescent", "adult", "older_adult", "pregnancy_postpartum", "cognitive_impairment",
+                     "substance_use", "cannot_self_report"]
+Difficulty = Literal["introductory", "intermediate", "advanced"]
 MECHANISMS: tuple[str, ...] = ("nociceptive", "neuropathic", "nociplastic")
 # Grade scales of each classification system (NeuPSIG: Finnerup 2016; IASP nociplastic: Kosek 2021).
 GRADES: dict[str, tuple[str, ...]] = {
@@ -159,7 +163,11 @@ class Case(_Strict):
     title: str = Field(min_length=1)
     setting: Setting
     conditions: list[str] = Field(default_factory=list, description="Curriculum condition tags.")
-    topics: list[str] = Field(default_factory=list, description="Teaching topic tags.")
+    topics: list[str] = Field(default_factory=list, description="Teaching topic tags; tags starting with "
+                              "'iasp.' are curriculum topic ids from painkit/data/curriculum.yaml.")
+    population: list[Population] = Field(default_factory=list, description="Populations the case teaches "
+                                         "beyond those derived from age and comorbidities (see case_index).")
+    difficulty: Difficulty = Field("intermediate", description="introductory, intermediate or advanced.")
     patient: Patient
     presentation: str = Field(min_length=1)
     history: str = ""
@@ -172,6 +180,19 @@ class Case(_Strict):
     findings: Findings = Field(default_factory=Findings)
     key: Key
     trajectory: Optional[Trajectory] = None
+
+    @field_validator("topics")
+    @classmethod
+    def _curriculum_topics(cls, v: list[str]) -> list[str]:
+        from ._topics import PREFIX, topic_ids
+
+        known = topic_ids()
+        for tag in v:
+            if tag.startswith(PREFIX) and tag not in known:
+                raise ValueError(f"{tag!r:.60} is not a curriculum topic id{did_you_mean(tag, sorted(known))}; "
+                                 f"allowed: the ids in painkit/data/curriculum.yaml (or a free tag without "
+                                 f"the '{PREFIX}' prefix)")
+        return v
 
     def show(self, key: bool = False):
         """The case as notebook HTML; the expert key only with ``key=True``."""

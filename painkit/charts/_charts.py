@@ -54,6 +54,27 @@ def progress_coverage(coverage):
     ).properties(title="Competency coverage", width=240, height=a.Step(16))
 
 
+def curriculum_coverage(table):
+    """Horizontal bar per curriculum topic: cases in the library that teach it (pale), and the cases a
+    learner has done (solid) when ``table`` has a ``done`` column; coloured by IASP domain, in map order.
+
+    ``table`` is ``painkit.curriculum.topic_coverage(index)`` (or the self-study report's curriculum
+    table); a required clinical-condition topic with no case is where the library needs one."""
+    a = alt()
+    cols = ["title", "domain_title", "cases", "required"] + (["done"] if "done" in table else [])
+    data = table[cols].assign(label=[("* " if r else "") + (t if len(t) <= 60 else t[:59].rstrip() + "\u2026")
+                                     for t, r in zip(table["title"], table["required"])])
+    y = a.Y("label:N", sort=list(data["label"]), title=None, axis=a.Axis(labelLimit=0))
+    color = a.Color("domain_title:N", title="domain", sort=list(dict.fromkeys(data["domain_title"])))
+    library = a.Chart(data).mark_bar(opacity=0.35 if "done" in table else 1).encode(
+        x=a.X("cases:Q", title="cases (* = clinical condition every library must cover)"), y=y, color=color,
+        tooltip=["title", "domain_title", "cases"] + (["done"] if "done" in table else []))
+    chart = library
+    if "done" in table:
+        chart = library + a.Chart(data).mark_bar().encode(x="done:Q", y=y, color=color)
+    return chart.properties(title="Curriculum topics taught by the cases", width=240, height=a.Step(14))
+
+
 def progress_scores(trend):
     """Mean score per day and step (0-100), one line per step: the learner's scores over time."""
     a = alt()

@@ -66,11 +66,12 @@ class Simulation(_Strict):
 
 
 class Contraindication(_Strict):
-    """One of condition / allergy / age_min / medication_class, and the review rule it raises."""
+    """One of condition / allergy / age_min (at or above) / age_below / medication_class, and the review rule it raises."""
 
     condition: Optional[str] = None
     allergy: Optional[str] = None
     age_min: Optional[int] = Field(None, ge=0, le=120)
+    age_below: Optional[int] = Field(None, ge=1, le=120)
     medication_class: Optional[str] = None
     settings: list[Literal["acute", "chronic", "cancer", "palliative"]] = Field(
         default_factory=list, description="Case settings where it applies (empty: all).")
@@ -81,16 +82,16 @@ class Contraindication(_Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Contraindication":
-        kinds = [k for k in ("condition", "allergy", "age_min", "medication_class") if getattr(self, k) is not None]
+        kinds = [k for k in ("condition", "allergy", "age_min", "age_below", "medication_class") if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError("give exactly one of condition, allergy, age_min, medication_class")
+            raise ValueError("give exactly one of condition, allergy, age_min, age_below, medication_class")
         if kinds[0] != "allergy" and not (self.reason and self.source):
             raise ValueError(f"a {kinds[0]} contraindication needs a reason and a source")
         return self
 
     @property
     def kind(self) -> str:
-        return next(k for k in ("condition", "allergy", "age_min", "medication_class") if getattr(self, k) is not None)
+        return next(k for k in ("condition", "allergy", "age_min", "age_below", "medication_class") if getattr(self, k) is not None)
 
 
 class NotRecommended(_Strict):

@@ -36,6 +36,7 @@ def _column(spec: Spec, frame: pd.DataFrame, i: int) -> tuple[np.ndarray, Any]:
         a = col.to_numpy()
         if len(a) and (a.min() < lo or a.max() > hi):
             raise _fail(spec, frame, i, (a < lo) | (a > hi), a, "found out-of-range answer")
+        _check_values(spec, frame, i, a, None)
         return a, None
     if kind != "f":  # object or nullable extension dtypes: the slow but careful path
         raw = col.to_numpy(dtype=object)
@@ -57,7 +58,20 @@ def _column(spec: Spec, frame: pd.DataFrame, i: int) -> tuple[np.ndarray, Any]:
     if len(a) and (filled.min() < lo or filled.max() > hi or (np.floor(filled) != filled).any()):
         bad = (filled < lo) | (filled > hi) | (np.floor(filled) != filled)
         raise _fail(spec, frame, i, bad, a, "found out-of-range or non-whole answer")
+    _check_values(spec, frame, i, filled, nan)
     return filled, nan
+
+
+def _check_values(spec: Spec, frame: pd.DataFrame, i: int, a: np.ndarray, nan: Any) -> None:
+    """Refuse an in-range answer the scale does not use (FPS-R: only 0, 2, 4, 6, 8, 10)."""
+    allowed = spec.values[i]
+    if allowed is None or not len(a):
+        return
+    bad = ~np.isin(a, sorted(allowed))
+    if nan is not None:
+        bad &= ~nan
+    if bad.any():
+        raise _fail(spec, frame, i, bad, a, "found an answer the scale does not use")
 
 
 def _item_weights(spec: Spec, frame: pd.DataFrame, context: dict) -> Any:

@@ -17,7 +17,7 @@ from .. import _yamlio as yamlio
 from ..errors import InstrumentError, did_you_mean
 
 RULES = ("sum", "mean", "percent")
-OPS: dict[str, Callable[[Any, Any], Any]] = {">=": operator.ge, ">": operator.gt}
+OPS: dict[str, Callable[[Any, Any], Any]] = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class Spec:
     allowed: tuple[str, ...]                  # "a whole number from 0 to 4", per item
     reverse: tuple[int, ...]                  # indices of reverse-scored items
     weights: Optional[tuple[int, ...]]        # fixed item weights (LANSS); None = all 1
+    values: tuple[Optional[frozenset], ...]   # per item: the only answers allowed (FPS-R faces); None = range
     total: Optional[Scale]
     subscales: tuple[Scale, ...]
     band_scale: Optional[str]                 # scale the published bands apply to
@@ -73,8 +74,27 @@ def _fail(inst: str, msg: str) -> None:
     raise InstrumentError(f"painkit/data/instruments.yaml: {inst}: {msg}")
 
 
-def _allowed(lo: int, hi: int) -> str:
+def _allowed(lo: int, hi: int, values: Optional[frozenset] = None) -> str:
+    if values is not None:
+        return "one of " + ", ".join(str(v) for v in sorted(values))
     return "0 (no) or 1 (yes)" if (lo, hi) == (0, 1) else f"a whole number from {lo} to {hi}"
+
+
+def _values(inst: str, raw: dict, items: list, lo: tuple, hi: tuple) -> tuple[Optional[frozenset], ...]:
+    """Per item, the set of allowed answers when the manual allows only some whole numbers in the range
+    (the FPS-R's six faces score 0, 2, 4, 6, 8, 10); None where every whole number in the range is allowed."""
+    out: list[Optional[frozenset]] = []
+    for i, it in enumerate(items):
+        vals = it.get("values")
+        if vals is None:
+            out.append(None)
+            continue
+        if "values_source" not in raw:
+            _fail(inst, "items with a list of allowed values need values_source")
+        if not vals or any(type(v) is not int or v < lo[i] or v > hi[i] for v in vals):
+            _fail(inst, f"item '{it['id']}': values must be whole numbers from {lo[i]} to {hi[i]}")
+        out.append(frozenset(vals))
+    return tuple(out)
 
 
 def _scale(inst: str, name: str, raw: dict, ids: tuple[str, ...], bounds: list[tuple[list, list]]) -> Scale:
@@ -142,6 +162,7 @@ def _compile(inst: str, raw: dict) -> Spec:
     if has_w and "weight_source" not in raw:
         _fail(inst, "item weights need weight_source")
     weights = tuple(int(it.get("weight", 1)) for it in items) if has_w else None
+    values = _values(inst, raw, items, lo, hi)
     rule = raw.get("rule")
     params = instrument_rules.prepare(rule, raw, ids) if rule else {}
     if rule and "source" not in raw.get("rule_params", {}):
@@ -159,11 +180,14 @@ def _compile(inst: str, raw: dict) -> Spec:
     if pos and "rule" not in pos and (pos.get("scale") not in names or pos.get("op") not in OPS):
         _fail(inst, f"positive: scale must be one of {sorted(names)} and op one of {list(OPS)}")
     positive = (pos["scale"], pos["op"], float(pos["value"])) if pos and "rule" not in pos else None
+    if any(f.get("op") not in OPS for f in raw.get("flags") or ()):
+        _fail(inst, f"flags: op must be one of {list(OPS)}")
     flags = tuple((f["id"], ids.index(f["item"]), f["op"], float(f["value"])) for f in raw.get("flags") or ())
     return Spec(
         id=inst, name=raw["name"], source=raw["source"], ids=ids, pos={k: i for i, k in enumerate(ids)},
         labels=tuple(str(it["label"]) for it in items), lo=lo, hi=hi,
-        allowed=tuple(_allowed(a, b) for a, b in zip(lo, hi)), reverse=reverse, weights=weights,
+        allowed=tuple(_allowed(a, b, v) for a, b, v in zip(lo, hi, values)), reverse=reverse, weights=weights,
+        values=values,
         total=total, subscales=subs, band_scale=band_scale, band_mins=mins, band_labels=labels,
         positive=positive, flags=flags, rule=rule, rule_params=params,
         context=tuple(raw.get("context") or ()), missing_text=raw["missing"]["text"],

@@ -141,6 +141,8 @@ def _number(spec: Spec, i: int, v: Any) -> int:
         raise _bad(spec, i, v, "found a non-numeric answer")
     if iv < spec.lo[i] or iv > spec.hi[i]:
         raise _bad(spec, i, v, "found out-of-range answer")
+    if spec.values[i] is not None and iv not in spec.values[i]:
+        raise _bad(spec, i, v, "found an answer the scale does not use")
     return iv
 
 
@@ -275,6 +277,7 @@ def info(instrument_id: str) -> dict:
     for i, item in enumerate(out["items"]):
         item["range"] = [spec.lo[i], spec.hi[i]]
         item.setdefault("anchors", out.get("anchors", {}))
+    out["min_total"] = spec.total.low if spec.total else None
     out["max_total"] = spec.total.high if spec.total else None
     out["change_measures"] = {k: copy.deepcopy(m) for k, m in registry.measure_specs().items()
                               if m.get("from_score", {}).get("instrument") == spec.id}

@@ -215,7 +215,8 @@ def mechanism_checks(ctx: Context) -> Iterator[Optional[Finding]]:
     for mech, grade in ctx.active.items():
         if any(it.mechanisms.get(mech) in enough for it in ctx.items):
             continue
-        options = [it.name for it in ctx.catalog.values() if it.mechanisms.get(mech) == "strong"][:3]
+        options = [it.name for it in ctx.catalog.values()
+                   if it.mechanisms.get(mech) == "strong" and not it.indications][:3]
         f = ctx.finding("mechanism_not_addressed", mechanism=mech, grade=grade, suggestions=", ".join(options))
         minor = ctx.rules["scoring"]["grade_weight"].get(grade, 1) < 1
         yield Finding(f.code, "info", f.message, f.source, f.component) if minor else f

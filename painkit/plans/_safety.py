@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _STRENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)")
 _DEFAULT_CODE = {"condition": "contraindicated_condition", "allergy": "allergy_conflict", "age_min": "age_caution",
+                 "age_below": "contraindicated_age",
                  "medication_class": "contraindicated_medication"}
 
 
@@ -152,6 +153,8 @@ def _hits(ctx: "Context", it: Intervention, current_classes: set[str],
         elif c.allergy and c.allergy in allergies:
             yield c, {"allergies": "; ".join(ctx.case.allergies)}
         elif c.age_min is not None and ctx.age >= c.age_min:
+            yield c, {"age": ctx.age}
+        elif c.age_below is not None and ctx.age < c.age_below:
             yield c, {"age": ctx.age}
         elif c.medication_class and c.medication_class in current_classes:
             names = [a.label for a in ctx.agents if c.medication_class in a.classes]

@@ -107,6 +107,22 @@ def cases_table(pairs, comp_map: dict, tags: dict[str, CaseTags]):
                            else s, ignore_index=True)
 
 
+def curriculum_table(cases, tags: dict[str, CaseTags]):
+    """Per curriculum topic (painkit/data/curriculum.yaml, map order): cases in the library tagged with it
+    and how many of them the learner has done."""
+    import pandas as pd
+
+    from ..curriculum import topics
+
+    done = set(cases.loc[cases["status"] == "done", "case"])
+    rows = []
+    for t in topics():
+        ids = [cid for cid, tg in tags.items() if t["id"] in tg.topics]
+        rows.append({"id": t["id"], "title": t["title"], "domain_title": t["domain_title"], "required": t["required"],
+                     "cases": len(ids), "done": sum(cid in done for cid in ids)})
+    return pd.DataFrame(rows, columns=["id", "title", "domain_title", "required", "cases", "done"])
+
+
 def scores_table(frame):
     """Every scored attempt, oldest first, with its try number on that case and step."""
     out = frame.loc[frame["score"].notna(), ["finished", "case", "step", "score"]]
@@ -142,6 +158,7 @@ class Report:
     cases: Any
     time_on_task: Any
     statement: str
+    curriculum: Any = None
     generated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     def summary(self) -> dict:
@@ -153,10 +170,12 @@ class Report:
                 "minutes_on_task": float(self.time_on_task["minutes"].sum())}
 
     def charts(self) -> dict:
-        """altair charts by name: coverage; scores and time when there are attempts to draw."""
+        """altair charts by name: coverage, curriculum topics; scores and time when there are attempts."""
         from ..charts import _charts as charts
 
         out = {"coverage": charts.progress_coverage(self.coverage)}
+        if self.curriculum is not None and len(self.curriculum):
+            out["curriculum"] = charts.curriculum_coverage(self.curriculum)
         if len(self.score_trend):
             out["scores"] = charts.progress_scores(self.score_trend)
         if len(self.time_on_task):
@@ -221,10 +240,11 @@ def build_report(frame, learner: Optional[str] = None, *, comp_map: Optional[dic
     pairs = attempt_pairs(frame, comp_map)
     coverage = coverage_table(pairs, comp_map, tags)
     scores = scores_table(frame)
+    cases = cases_table(pairs, comp_map, tags)
     return Report(learner=learner, coverage=coverage, domains=domain_table(coverage, comp_map),
-                  scores=scores, score_trend=score_trend(scores), cases=cases_table(pairs, comp_map, tags),
+                  scores=scores, score_trend=score_trend(scores), cases=cases,
                   time_on_task=time_table(frame, comp_map["max_minutes_per_attempt"]),
-                  statement=comp_map["statement"])
+                  statement=comp_map["statement"], curriculum=curriculum_table(cases, tags))
 
 
 def report(store: Any = None, learner: Optional[str] = None) -> Report:

@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import Any
 
 _LAZY = {
+    "CasePicker": "_case_picker",
     "CaseView": "_case_view",
     "InstrumentForm": "_instrument_form",
     "MechanismQuiz": "_mechanism_quiz",

@@ -86,6 +86,7 @@ def test_a_case_without_sources_or_teaching_points_is_refused(field):
 
 
 def test_index_columns_and_coverage_chart(index):
-    assert list(index.columns) == ["id", "title", "setting", "mechanisms", "primary", "mixed", "conditions", "topics"]
+    assert list(index.columns) == ["id", "title", "setting", "mechanisms", "primary", "mixed", "conditions", "topics",
+                                   "population", "difficulty"]
     chart = pk.charts.case_coverage(coverage(index))
     assert chart.to_dict()["layer"]

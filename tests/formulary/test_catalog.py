@@ -15,7 +15,9 @@ BRIEF_IDS = {
                         "amitriptyline", "nortriptyline", "lidocaine_topical", "capsaicin_8_patch", "tramadol",
                         "tapentadol", "oxycodone", "hydrocodone", "morphine", "hydromorphone", "fentanyl_transdermal",
                         "methadone", "buprenorphine", "naloxone", "triptan_acute", "bisphosphonate_or_denosumab",
-                        "corticosteroid_oral"],
+                        "corticosteroid_oral",
+                        # issue 19: trigeminal neuralgia and migraine prevention need their first-line drugs
+                        "carbamazepine", "topiramate"],
     "interventional": ["epidural_steroid_injection", "medial_branch_block", "radiofrequency_ablation",
                        "spinal_cord_stimulation", "trigger_point_injection", "peripheral_nerve_block",
                        "palliative_radiotherapy"],

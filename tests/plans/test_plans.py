@@ -132,6 +132,8 @@ CASES = {
     "tca_in_older_adult": (dict(age=70, mechanisms=NEURO), ["amitriptyline", EX], None,
                            dict(age=50, mechanisms=NEURO), ["amitriptyline", EX], None),
     "age_caution": (dict(age=80), ["nsaid_oral", EX], None, dict(age=60), ["nsaid_oral", EX], None),
+    "contraindicated_age": (dict(age=8, setting="acute"), ["tramadol", "acetaminophen", EX], None,
+                            dict(age=12, setting="acute"), ["tramadol", "acetaminophen", EX], None),
     "cns_active_burden_older_adult": (dict(age=70, mechanisms=NEURO, medications=["sertraline", "zolpidem"]), ["gabapentin", EX], None,
                                       dict(age=60, mechanisms=NEURO, medications=["sertraline", "zolpidem"]), ["gabapentin", EX], None),
     "contraindicated_condition": (dict(comorbidities=["hepatic_impairment"]), ["acetaminophen", EX], None,

@@ -38,8 +38,10 @@ SMALL_MAP = {
     ],
 }
 TAGS = {
-    "a": CaseTags("a", setting="chronic", mechanisms=frozenset({"nociceptive"})),
-    "b": CaseTags("b", setting="chronic", mechanisms=frozenset({"neuropathic", "nociceptive"})),
+    "a": CaseTags("a", setting="chronic", mechanisms=frozenset({"nociceptive"}),
+                  topics=frozenset({"iasp.conditions.musculoskeletal"})),
+    "b": CaseTags("b", setting="chronic", mechanisms=frozenset({"neuropathic", "nociceptive"}),
+                  topics=frozenset({"iasp.conditions.musculoskeletal", "iasp.conditions.neuropathic_peripheral"})),
     "c": CaseTags("c", setting="acute", mechanisms=frozenset({"nociceptive"})),
 }
 
@@ -185,11 +187,21 @@ def test_malformed_map_names_the_competency(change, words):
 
 
 # ------------------------------------------------------------------------------------------ HTML and CLI
+def test_curriculum_table_counts_library_and_done_cases_per_topic(hand_report):
+    """b is the only done case (mechanism and plan); a is tagged musculoskeletal but only started."""
+    cur = hand_report.curriculum.set_index("id")
+    assert list(cur.index) == [t["id"] for t in painkit.curriculum.topics()]
+    assert tuple(cur.loc["iasp.conditions.musculoskeletal", ["cases", "done"]]) == (2, 1)
+    assert tuple(cur.loc["iasp.conditions.neuropathic_peripheral", ["cases", "done"]]) == (1, 1)
+    assert tuple(cur.loc["iasp.conditions.children", ["cases", "done"]]) == (0, 0)
+    assert "curriculum" in hand_report.charts()
+
+
 def test_html_page_is_self_contained(tmp_path, hand_report):
     page = dataclasses.replace(hand_report, learner="<b>ana</b>").to_html(tmp_path / "r.html")
     assert (tmp_path / "r.html").read_text(encoding="utf-8") == page
     assert painkit.DISCLAIMER in page and "not an official syllabus" in page
-    assert page.count("<svg") == 3                   # coverage, scores, time: inline, no network
+    assert page.count("<svg") == 4                   # coverage, curriculum, scores, time: inline, no network
     assert "<script" not in page and "cdn" not in page.lower()
     assert "<b>ana</b>" not in page and "&lt;b&gt;ana&lt;/b&gt;" in page
 
