@@ -6,20 +6,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._case import MECHANISMS, case_folders, load_case
+import warnings
+
+from ..errors import CaseError
+from ._case import MECHANISMS, case_files, case_folders, safe_read_case
 
 
 def case_index(folder: str | Path | None = None):
     """DataFrame: id, title, setting, mechanisms (graded other than 'unlikely'), primary, mixed,
-    conditions, topics; one row per case, sorted by id."""
+    conditions, topics; one row per case, sorted by id. A case file that does not load is left out with a
+    warning and listed in ``index.attrs['problems']``: one bad file never hides the others."""
     import pandas as pd
 
     rows = []
+    problems: list[str] = []
     for d in case_folders(folder):
-        for path in sorted(d.glob("*.yaml")) if d.is_dir() else []:
+        for path in case_files(d):
             if any(r["id"] == path.stem for r in rows):
                 continue  # an earlier folder ($PAINKIT_CASES) overrides the shipped case
-            case = load_case(path)
+            try:
+                case = safe_read_case(path, d)
+            except CaseError as exc:
+                problems.extend(exc.problems)
+                continue
             graded = [m for m in MECHANISMS if case.key.mechanisms.get(m, "unlikely") != "unlikely"]
             rows.append({
                 "id": case.id, "title": case.title, "setting": case.setting,
@@ -27,7 +36,12 @@ def case_index(folder: str | Path | None = None):
                 "conditions": list(case.conditions), "topics": list(case.topics),
             })
     columns = ["id", "title", "setting", "mechanisms", "primary", "mixed", "conditions", "topics"]
-    return pd.DataFrame(rows, columns=columns).sort_values("id", ignore_index=True)
+    index = pd.DataFrame(rows, columns=columns).sort_values("id", ignore_index=True)
+    index.attrs["problems"] = problems
+    if problems:
+        warnings.warn(f"{len(problems)} problem(s) in case files left out of the index; first: {problems[0]}",
+                      stacklevel=2)
+    return index
 
 
 def coverage(index=None):
