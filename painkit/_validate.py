@@ -47,7 +47,7 @@ def number(value: Any, where: str, error: Type[PainkitError] = PainkitError, *, 
 
     ``lo``/``hi`` bound it (``lo_open`` makes the lower bound exclusive)."""
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise error(f"{where}: found {kind(value)} {short(value)}; allowed: {allowed}")
+        raise error(f"{where}: found {short(value)} ({kind(value)}); allowed: {allowed}")
     try:
         x = float(value)
     except (TypeError, ValueError, OverflowError):
@@ -68,7 +68,7 @@ def whole(value: Any, where: str, error: Type[PainkitError] = PainkitError, *, l
 
     allowed = f"a whole number from {lo:,}" + (f" to {hi:,}" if hi is not None else " up")
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise error(f"{where}: found {kind(value)} {short(value)}; allowed: {allowed}")
+        raise error(f"{where}: found {short(value)} ({kind(value)}); allowed: {allowed}")
     n = int(value)
     if n < lo or (hi is not None and n > hi):
         raise error(f"{where}: found {short(n)}; allowed: {allowed}")
@@ -80,7 +80,7 @@ def text(value: Any, where: str, error: Type[PainkitError] = PainkitError, *, ma
     """A string that is encodable as UTF-8 (no lone surrogates), not empty and at most ``max_len`` long."""
     what = allowed or f"text of 1 to {max_len} characters"
     if not isinstance(value, str):
-        raise error(f"{where}: found {kind(value)} {short(value)}; allowed: {what}")
+        raise error(f"{where}: found {short(value)} ({kind(value)}); allowed: {what}")
     if not value.strip() or len(value) > max_len:
         raise error(f"{where}: found {len(value):,} characters ({short(value)}); allowed: {what}")
     try:
@@ -103,12 +103,12 @@ def key(value: Any, where: str, choices: Any, error: Type[PainkitError] = Painki
 
 
 def listed(value: Any, where: str, error: Type[PainkitError] = PainkitError, *, limit: int = 10_000,
-           example: str = "a list") -> list:
+           example: str = "give a list") -> list:
     """An iterable (not a string or mapping) materialised as a list, so generators are read once."""
     from collections.abc import Iterable, Mapping
 
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise error(f"{where}: found {kind(value)} {short(value)}; allowed: {example}")
+        raise error(f"{where}: found {short(value)} ({kind(value)}); {example}")
     out = []
     for item in value:
         out.append(item)

@@ -376,7 +376,7 @@ def load_case(id_or_path: str | Path, *, folder: str | Path | None = None) -> Ca
     from .._validate import short
 
     if not isinstance(id_or_path, (str, Path)):
-        raise CaseError(f"case: found {type(id_or_path).__name__} {short(id_or_path)}; allowed: a case id such "
+        raise CaseError(f"case: found {short(id_or_path)} ({type(id_or_path).__name__}); allowed: a case id such "
                         f"as 'lbp-chronic' or the path of a case file")
     text = str(id_or_path)
     if len(text) > 4096 or "\x00" in text:
