@@ -121,7 +121,7 @@ def listed(value: Any, where: str, error: Type[PainkitError] = PainkitError, *, 
 # Files
 
 
-def os_problem(exc: OSError, path: Union[str, Path]) -> str:
+def os_problem(exc: OSError, path: Union[str, Path], verb: str = "cannot be written") -> str:
     """A one-line reason for an OS error on ``path`` (no traceback), with what to do."""
     import errno
 
@@ -137,8 +137,9 @@ def os_problem(exc: OSError, path: Union[str, Path]) -> str:
         errno.EISDIR: "is a folder; give a file name",
         errno.ENOTDIR: "a part of the path is a file, not a folder",
         errno.ENAMETOOLONG: "the file name is too long; use a shorter name",
+        errno.EEXIST: "a file is in the way where a folder is needed; choose another path",
     }
-    return f"{name}: {reasons.get(exc.errno, exc.strerror or type(exc).__name__)}"
+    return f"{name}: {verb}: {reasons.get(exc.errno, exc.strerror or type(exc).__name__)}"
 
 
 @contextmanager

@@ -53,9 +53,12 @@ def hand_in(store: Any = None, folder: Union[str, Path, None] = None, learner: O
     from ._session import current_learner
 
     store = store if store is not None else ProgressStore()
+    from ._rows import check_learner
+
     name = learner or current_learner() or os.environ.get("PAINKIT_LEARNER")
     if not name:
         raise ProgressError("hand_in: who is handing in? Set PAINKIT_LEARNER or pass learner=")
+    name = check_learner(name)
     target = class_dir(folder) / f"{_safe_name(name)}.jsonl"
     tmp = target.with_name(f".{target.stem}.part.jsonl")  # hidden: load_class skips dot files
     store.export(tmp, learner=name)
@@ -64,8 +67,16 @@ def hand_in(store: Any = None, folder: Union[str, Path, None] = None, learner: O
 
 
 def _safe_name(name: str) -> str:
-    keep = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name.strip())
-    return keep.strip(".") or "learner"
+    """A file name for a learner: the name itself when it is already safe, else a safe form plus a short hash
+    of the exact name, so "Ana Smith" and "Ana/Smith" hand in to different files."""
+    import hashlib
+
+    keep = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_." else "_" for ch in name.strip())
+    keep = keep.strip(".")[:80]
+    if keep == name:
+        return keep
+    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{keep or 'learner'}-{digest}"
 
 
 def _read(path: Path):
@@ -94,8 +105,9 @@ def load_class(folder: Union[str, Path, None] = None) -> ClassData:
     for path in paths:
         try:
             frame, version = _read(path)
-        except (PainkitError, OSError, ValueError) as exc:
-            problems.append(f"{path.name}: unreadable, skipped ({exc})")
+        except Exception as exc:  # noqa: BLE001 - a hostile hand-in is reported and skipped, never fatal
+            reason = str(exc) if isinstance(exc, PainkitError) else type(exc).__name__
+            problems.append(f"{path.name}: unreadable, skipped ({reason[:300]})")
             files.append({"file": path.name, "learners": "", "attempts": 0, "version": None, "status": "unreadable"})
             continue
         if version and version != __version__:
@@ -110,7 +122,15 @@ def load_class(folder: Union[str, Path, None] = None) -> ClassData:
         if len(sources) > 1:
             problems.append(f"learner {learner!r} appears in {len(sources)} files ({', '.join(sorted(sources))}); "
                             "the same attempt is counted once")
-    attempts = attempts.drop_duplicates("uid", keep="last").reset_index(drop=True)
+    if len(attempts):
+        owners = attempts.groupby("uid")["learner"].nunique()
+        for uid in owners[owners > 1].index[:20]:
+            who = sorted(attempts.loc[attempts["uid"] == uid, "learner"].unique())
+            problems.append(f"attempt uid {str(uid)[:40]!r} is claimed by {len(who)} learners "
+                            f"({', '.join(map(repr, who[:5]))}); each learner's attempt is kept")
+    # the same attempt handed in twice (same uid AND learner) counts once; a uid reused by another learner
+    # never replaces the first learner's attempt
+    attempts = attempts.drop_duplicates(["uid", "learner"], keep="last").reset_index(drop=True)
     return ClassData(attempts, pd.DataFrame(files, columns=["file", "learners", "attempts", "version", "status"]),
                      problems)
 
@@ -155,12 +175,19 @@ def _plan_findings(rows) -> list[dict]:
     from ..cases._case import load_case
     from ..plans._review import Plan, review_plan
 
+    import re
+
+    from ..cases._case import CASE_ID
+
     out, cache = [], {}
     for r in rows.itertuples():
+        if not isinstance(r.case, str) or not re.fullmatch(CASE_ID.strip("^$"), r.case) \
+                or not isinstance(r.answer, dict):
+            continue  # a hand-in's case is a case id, never a path (checked before any file is opened)
         try:
             case = cache.get(r.case) or cache.setdefault(r.case, load_case(r.case))
             review = review_plan(case, Plan(r.answer.get("items", []), opioids=r.answer.get("opioids") or None))
-        except (PainkitError, AttributeError):
+        except (PainkitError, AttributeError, TypeError):
             continue  # a case this class folder does not have, or an answer from another version
         out += [{"learner": r.learner, "case": r.case, "code": f.code, "severity": f.severity} for f in review.findings]
     return out
