@@ -117,6 +117,17 @@ def listed(value: Any, where: str, error: Type[PainkitError] = PainkitError, *, 
     return out
 
 
+def strings(value: Any, where: str, error: Type[PainkitError] = PainkitError, *, limit: int = 500,
+            example: str = "give a list of ids") -> list[str]:
+    """A list of strings (ids, names) from any iterable; anything else (None, a number, a nested list) is
+    ``error`` naming the item."""
+    out = listed(value, where, error, limit=limit, example=example)
+    for i, item in enumerate(out):
+        if not isinstance(item, str):
+            raise error(f"{where}[{i}]: found {short(item)} ({kind(item)}); {example}")
+    return out
+
+
 # --------------------------------------------------------------------------------------------------
 # Files
 
