@@ -51,7 +51,7 @@ def _clean(obj: Any, depth: int = 0, seen: Optional[set] = None) -> Any:
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, str):
-        return obj.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(obj) else obj
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in obj) if _has_surrogate(obj) else obj
     if isinstance(obj, (dict, list, tuple, set, frozenset)):
         if id(obj) in seen:
             raise ProgressError("attempt: answer: contains itself (a circular list or mapping); allowed: plain "
