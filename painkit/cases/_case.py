@@ -261,10 +261,12 @@ def _describe(err: dict) -> str:
 
 
 def _display(path: Path) -> str:
+    """The path as shown in messages: relative to the current folder when inside it, at most ~150 characters."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+        text = str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
+        text = str(path)
+    return text if len(text) <= 150 else text[:70] + "..." + text[-77:]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -306,7 +308,7 @@ def read_case(path: str | Path) -> Case:
     except (OSError, ValueError):
         is_file = False
     if not is_file:
-        raise CaseError(f"{source[:200]}: no such case file")
+        raise CaseError(f"{source}: no such case file")
     try:
         data = yamlio.read(path)
     except yamlio.YamlError as exc:

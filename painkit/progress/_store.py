@@ -65,10 +65,11 @@ def default_path() -> Path:
 
 
 def _error(path: Path, problem: str, offer: bool = False) -> ProgressError:
-    msg = f"{path}: {problem}"
+    shown = str(path) if len(str(path)) <= 120 else str(path)[:60] + "..." + str(path)[-57:]
+    msg = f"{shown}: {problem}"
     if offer:
         msg += (f". The file was kept unchanged. To start a new progress store beside it, use "
-                f"ProgressStore.beside({str(path)!r}) (creates {_free_name(path).name}), or "
+                f"ProgressStore.beside({shown!r}) (creates {_free_name(path).name[:80]}), or "
                 f"pk.progress.enable(beside=True), or set $PAINKIT_HOME to another folder")
     err = ProgressError(msg)
     err.path = path  # type: ignore[attr-defined]
@@ -138,13 +139,18 @@ class ProgressStore:
     # ---------------------------------------------------------------------------------------- opening
     def _open(self) -> sqlite3.Connection:
         path = self.path
-        if path.is_dir():
-            raise _error(path, "is a folder, not a progress store file")
-        if path.exists() and path.stat().st_size > 0:
-            with open(path, "rb") as fh:
-                if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-                    raise _error(path, "is not a painkit progress store (not an SQLite database; "
-                                       "corrupt or another program's file)", offer=True)
+        try:
+            if path.is_dir():
+                raise _error(path, "is a folder, not a progress store file")
+            if path.exists() and path.stat().st_size > 0:
+                with open(path, "rb") as fh:
+                    if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                        raise _error(path, "is not a painkit progress store (not an SQLite database; "
+                                           "corrupt or another program's file)", offer=True)
+        except OSError as exc:
+            from .._validate import os_problem
+
+            raise _error(path, os_problem(exc, "", "cannot be read").removeprefix(": ")) from None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None,

@@ -60,10 +60,9 @@ def hand_in(store: Any = None, folder: Union[str, Path, None] = None, learner: O
         raise ProgressError("hand_in: who is handing in? Set PAINKIT_LEARNER or pass learner=")
     name = check_learner(name)
     target = class_dir(folder) / f"{_safe_name(name)}.jsonl"
-    tmp = target.with_name(f".{target.stem}.part.jsonl")  # hidden: load_class skips dot files
-    store.export(tmp, learner=name)
-    os.replace(tmp, target)  # a half-written file never replaces an earlier hand-in
-    return target
+    # export writes a hidden temporary file (load_class skips dot files) and renames it over the target, so a
+    # half-written file never replaces an earlier hand-in; OS errors are ProgressErrors
+    return store.export(target, learner=name)
 
 
 def _safe_name(name: str) -> str:
