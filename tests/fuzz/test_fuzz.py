@@ -76,7 +76,9 @@ def check(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except PainkitError as exc:
-        assert len(str(exc)) < MAX_MESSAGE, f"{len(str(exc))}-character message: {str(exc)[:200]}..."
+        lines = str(exc).splitlines()   # a CaseError lists one problem per line
+        assert lines and len(lines) <= 51, f"{len(lines)} lines"
+        assert all(len(line) < MAX_MESSAGE for line in lines), f"a long line: {str(exc)[:200]}..."
         return None
 
 
