@@ -132,6 +132,15 @@ def strings(value: Any, where: str, error: Type[PainkitError] = PainkitError, *,
 # Files
 
 
+def path_arg(value: Any, where: str, error: Type[PainkitError] = PainkitError) -> Path:
+    """A path argument (str or os.PathLike, no NUL, at most 4096 characters) as a Path."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value or "\x00" in value or len(value) > 4096:
+        raise error(f"{where}: found {short(value)} ({kind(value)}); allowed: a file path")
+    return Path(value)
+
+
 def os_problem(exc: OSError, path: Union[str, Path], verb: str = "cannot be written") -> str:
     """A one-line reason for an OS error on ``path`` (no traceback), with what to do."""
     import errno

@@ -609,3 +609,33 @@ def test_widget_setters_raise_painkit_errors_or_show_messages(value):
         quiz.select(value)
     explorer = widgets.TrajectoryExplorer("lbp-chronic")
     assert explorer.revise(value) is None
+
+
+# --------------------------------------------------------------------------------------------------
+# Every public function that takes a case, a path, a frame, medications or an attempt checks it first
+
+SWEEP = {
+    "classify": lambda v: pk.classify(v), "expert_plan": lambda v: pk.expert_plan(v),
+    "case_html": lambda v: pk.cases.case_html(v), "read_case": lambda v: pk.cases.read_case(v),
+    "validate_cases": lambda v: pk.validate_cases(v), "case_index": lambda v: pk.case_index(v),
+    "list_cases": lambda v: pk.list_cases(v),
+    "read_export": lambda v: pk.progress.read_export(v), "file_version": lambda v: pk.progress.file_version(v),
+    "write_export": lambda v: pk.progress.write_export([], v), "class_summary": lambda v: pk.progress.class_summary(v),
+    "load_class": lambda v: pk.progress.load_class(v), "send": lambda v: pk.progress.send(v),
+    "benzodiazepines": lambda v: pk.formulary.benzodiazepines(v),
+    "current_prescriptions": lambda v: pk.formulary.current_prescriptions(v),
+    "is_opioid_tolerant": lambda v: pk.formulary.is_opioid_tolerant(v),
+    "read_patient": lambda v: pk.trajectories.read_patient(v, 0),
+    "pick_patient": lambda v: pk.trajectories.pick_patient(v),
+    "visit_summary": lambda v: pk.trajectories.visit_summary(v, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SWEEP))
+@pytest.mark.parametrize("value", [None, 5, 2.5, True, 3 + 5j, {"a": 1}, [[1]], object(), "x\x00y"],
+                         ids=["None", "int", "float", "bool", "complex", "dict", "nested", "object", "nul"])
+def test_public_functions_check_their_first_argument(name, value):
+    try:
+        SWEEP[name](value)
+    except PainkitError as exc:
+        assert len(str(exc).splitlines()[0]) < MAX_MESSAGE

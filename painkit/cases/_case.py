@@ -299,9 +299,22 @@ def _cross_check(case: Case) -> list[str]:
     return case_cross_checks(case)
 
 
+def as_case(case: Any, error: type = CaseError) -> Case:
+    """A Case object, or the case loaded from an id or a path; ``error`` (a PainkitError) for anything else.
+    Every function that takes a case checks it here, so ``None`` or a number never reaches an attribute."""
+    if isinstance(case, Case):
+        return case
+    if isinstance(case, (str, Path)):
+        return load_case(case)
+    from .._validate import short
+
+    raise error(f"case: found {short(case)} ({type(case).__name__}); allowed: a Case (pk.load_case) or a case "
+                f"id such as 'lbp-chronic'")
+
+
 def read_case(path: str | Path) -> Case:
     """Load one case file; the file name must equal the case id."""
-    path = Path(path)
+    path = _path(path)
     source = _display(path)
     try:
         is_file = path.is_file()
@@ -319,11 +332,28 @@ def read_case(path: str | Path) -> Case:
     return case
 
 
+def _path(path: Any) -> Path:
+    from .._validate import path_arg
+
+    return path_arg(path, "case file", CaseError)
+
+
+def _folder(folder: Any) -> Path:
+    """A folder argument as a Path; CaseError for anything that is not a path."""
+    if not isinstance(folder, (str, os.PathLike)) or (isinstance(folder, str) and ("\x00" in folder or
+                                                                                   len(folder) > 4096)):
+        from .._validate import short
+
+        raise CaseError(f"folder: found {short(folder)} ({type(folder).__name__}); allowed: the path of a folder "
+                        f"of case files")
+    return Path(folder)
+
+
 def case_folders(folder: str | Path | None = None) -> list[Path]:
     """Where cases are looked for: the argument, else $PAINKIT_CASES (os.pathsep-separated), then the
     shipped library."""
     if folder is not None:
-        return [Path(folder)]
+        return [_folder(folder)]
     env = os.environ.get("PAINKIT_CASES", "")
     return [Path(p) for p in env.split(os.pathsep) if p] + [REPO_CASES]
 
@@ -403,7 +433,7 @@ def safe_read_case(path: Path, folder: Path) -> Case:
 
 def validate_cases(folder: str | Path = REPO_CASES) -> list[str]:
     """Validate every case file in a folder; return all problems (empty when all are valid)."""
-    folder = Path(folder)
+    folder = _folder(folder)
     if not folder.is_dir():
         return [f"{_display(folder)}: not a folder of case files"]
     problems: list[str] = []

@@ -50,6 +50,9 @@ def _responses(visit) -> str:
 
 def case_html(case: "Case", key: bool = False) -> str:
     """Render presentation, history, exam, medications and questionnaire answers; the key if asked."""
+    from ._case import as_case
+
+    case = as_case(case)
     p = case.patient
     tags = "".join(f"<span class='pk-tag'>{escape(t)}</span>" for t in [case.setting, *case.conditions])
     out = [_STYLE, "<div class='pk-case'>", f"<h3>{escape(case.title)}</h3>", f"<div>{tags}</div>",

@@ -243,6 +243,7 @@ def benzodiazepines(medications: Sequence[Any]) -> list[str]:
     """Names of the patient's medications that are benzodiazepines (generic or brand, e.g. 'Xanax')."""
     from ._names import recognise
 
+    medications = _medications(medications)
     return [_name(m) for m in medications if any("benzodiazepine" in d.classes for d in recognise(_name(m)))]
 
 
@@ -251,6 +252,7 @@ def current_prescriptions(medications: Sequence[Any]) -> tuple[list[Prescription
     not be read (no dose, unit or doses per day)."""
     from ._names import recognise
 
+    medications = _medications(medications)
     parsed: list[Prescription] = []
     unknown: list[str] = []
     for i, med in enumerate(medications):
@@ -276,6 +278,7 @@ def is_opioid_tolerant(medications: Sequence[Any]) -> bool:
     """True when the patient's current opioids meet the FDA opioid-tolerant definition (opioids.yaml):
     a listed daily amount (or the MME of another opioid) for at least the stated number of weeks."""
     rule = table()["opioid_tolerant"]
+    medications = _medications(medications)
     parsed, _ = current_prescriptions(medications)
     long_enough = [getattr(m, "since_months", None) for m in medications]
     months_needed = rule["weeks"] * 7 / 30.4

@@ -96,6 +96,7 @@ def _stop_list(stop: Optional[Sequence[str]]) -> tuple[str, ...]:
 
 def expert_plan(case: "Case") -> Plan:
     """The plan in the case's key (recommended items, ``key.opioids`` and the medications ``key.stop``s)."""
+    case = _as_case(case)
     return Plan(case.key.plan, opioids=case.key.opioids or None, notes="expert plan", stop=case.key.stop or None)
 
 
@@ -190,14 +191,9 @@ def _score(ctx: Context, findings: list[Finding], comparison: ExpertComparison) 
 
 def _as_case(case: Any) -> "Case":
     """A Case object, or the case loaded from an id or path; PlanError for anything else."""
-    from ..cases._case import Case, load_case
+    from ..cases._case import as_case
 
-    if isinstance(case, Case):
-        return case
-    if isinstance(case, str):
-        return load_case(case)
-    raise PlanError(f"case: found {short(case)} ({type(case).__name__}); allowed: a Case (pk.load_case) or a case "
-                    f"id such as 'lbp-chronic'")
+    return as_case(case, PlanError)
 
 
 def review_plan(case: Union["Case", str], plan: Union[Plan, Sequence[str]]) -> PlanReview:

@@ -26,7 +26,9 @@ FORMATS = (".csv", ".jsonl")
 
 def export_format(path: Union[str, Path]) -> str:
     """The file's format from its suffix, ``.csv`` or ``.jsonl``; anything else is a ProgressError."""
-    suffix = Path(path).suffix.lower()
+    from .._validate import path_arg
+
+    suffix = path_arg(path, "export file", ProgressError).suffix.lower()
     if suffix not in FORMATS:
         raise ProgressError(f"{path}: unknown export format '{suffix or '(none)'}'; allowed: "
                             f"{', '.join(FORMATS)}")
@@ -54,7 +56,8 @@ def write_export(rows: Iterable[dict], path: Union[str, Path]) -> Path:
     from .._validate import os_problem, write_with
     from ._rows import SCHEMA_VERSION, _clean
 
-    path, fmt = Path(path), export_format(path)
+    fmt = export_format(path)
+    path = Path(path)
     stamp = {"painkit_version": __version__, "schema_version": SCHEMA_VERSION}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +148,8 @@ def _row(record: dict, fmt: str) -> dict:
 
 def read_rows(path: Union[str, Path]) -> list[dict]:
     """Validated rows of an export file (as stored: answer as JSON text); ProgressError names file and line."""
-    path, fmt = Path(path), export_format(path)
+    fmt = export_format(path)
+    path = Path(path)
     if not path.is_file():
         raise ProgressError(f"{path}: no such export file")
     rows = []
@@ -164,8 +168,8 @@ def read_rows(path: Union[str, Path]) -> list[dict]:
 
 def file_version(path: Union[str, Path]) -> Optional[str]:
     """The painkit version stamped in an export's first row (None for an empty file)."""
-    path = Path(path)
-    first = next(iter(_records(path, export_format(path))), None)
+    fmt = export_format(path)
+    first = next(iter(_records(Path(path), fmt)), None)
     return first[1].get("painkit_version") if first else None
 
 

@@ -41,10 +41,12 @@ class ClassData:
 
 def class_dir(folder: Union[str, Path, None] = None) -> Path:
     """The class exchange folder: the argument, else $PAINKIT_CLASS_DIR."""
-    chosen = folder or os.environ.get("PAINKIT_CLASS_DIR")
-    if not chosen:
+    from .._validate import path_arg
+
+    chosen = folder if folder is not None else os.environ.get("PAINKIT_CLASS_DIR")
+    if chosen is None or chosen == "":
         raise ProgressError("no class folder: pass one, or set PAINKIT_CLASS_DIR (the workshop's hub sets it)")
-    return Path(chosen)
+    return path_arg(chosen, "class folder", ProgressError)
 
 
 def hand_in(store: Any = None, folder: Union[str, Path, None] = None, learner: Optional[str] = None) -> Path:
@@ -196,6 +198,16 @@ def class_summary(data: ClassData, *, pass_score: Optional[float] = None) -> Cla
     """Summarise a class: accuracy per case and step, common wrong mechanism answers, plan scores,
     plan-review findings most often triggered, and learners who need help (see ``HELP_BELOW_PASS``)."""
     import pandas as pd
+
+    if not isinstance(data, ClassData):
+        from .._validate import short
+
+        raise ProgressError(f"data: found {short(data)} ({type(data).__name__}); allowed: the ClassData of "
+                            f"load_class(folder)")
+    if pass_score is not None:
+        from .._validate import number
+
+        pass_score = number(pass_score, "pass_score", ProgressError, allowed="a score from 0 to 100", lo=0, hi=100)
 
     from ..curriculum._competencies import load_map
 
