@@ -173,12 +173,12 @@ def _mechanism_label(answer: Any) -> str:
 
 def _plan_findings(rows) -> list[dict]:
     """Re-review each submitted plan to list its finding codes (pure and deterministic)."""
-    from ..cases._case import load_case
-    from ..plans._review import Plan, review_plan
+    from ..cases import load_case
+    from ..plans import Plan, review_plan
 
     import re
 
-    from ..cases._case import CASE_ID
+    from ..cases import CASE_ID
 
     out, cache = [], {}
     for r in rows.itertuples():
@@ -209,7 +209,7 @@ def class_summary(data: ClassData, *, pass_score: Optional[float] = None) -> Cla
 
         pass_score = number(pass_score, "pass_score", ProgressError, allowed="a score from 0 to 100", lo=0, hi=100)
 
-    from ..curriculum._competencies import load_map
+    from ..curriculum import load_map
 
     pass_score = float(load_map()["pass_score"] if pass_score is None else pass_score)
     graded = data.attempts.dropna(subset=["score"])

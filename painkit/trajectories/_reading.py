@@ -13,11 +13,10 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from ._population import params
+from ._params import params
 from ..errors import PainkitError
 from .._validate import short, whole
-from ._outcomes import checked_frame
-from ._simulate import NOTE, score_trajectories, thresholds, wide
+from ._outcomes import NOTE, checked_frame, score_trajectories, thresholds, wide
 
 
 def rules() -> dict[str, Any]:

@@ -11,8 +11,8 @@ from html import escape
 from typing import Optional, Union
 
 from .. import DISCLAIMER
-from ..progress._attempts import Attempt, AttemptHook, now, send
-from ..cases._case import GRADES, MECHANISMS, Case, load_case
+from ..progress import Attempt, AttemptHook, now, send
+from ..cases import GRADES, MECHANISMS, Case, load_case
 from ..errors import MechanismError
 from .._validate import short, strings
 from ..errors import PainkitError
