@@ -54,16 +54,30 @@ def _index() -> tuple[dict[str, tuple[str, bool]], dict, dict, tuple[str, ...], 
 
 def expand(classes: Iterable[str]) -> frozenset[str]:
     """The classes with every class they imply (an SSRI is serotonergic and CNS-active...)."""
+    from ..errors import PlanError
+    from .._validate import strings
+
     table = _index()[2]
-    out = set(classes)
+    out = set(strings(classes, "classes", PlanError, example="give a list of drug classes, e.g. ['nsaid']"))
     for c in list(out):
         out.update(table.get(c, {}).get("implies", []))
     return frozenset(out)
 
 
-@lru_cache(maxsize=4096)
 def recognise(text: str) -> tuple[Drug, ...]:
-    """Every drug named in ``text`` (generic or brand), in order of first mention; () when none."""
+    """Every drug named in ``text`` (generic or brand), in order of first mention; () when none.
+    PlanError when ``text`` is not text."""
+    from ..errors import PlanError
+    from .._validate import short
+
+    if not isinstance(text, str) or len(text) > 10_000:
+        raise PlanError(f"medication name: found {short(text)} ({type(text).__name__}); allowed: text of at most "
+                        f"10,000 characters, e.g. 'alprazolam (Xanax)'")
+    return _recognise(text)
+
+
+@lru_cache(maxsize=4096)
+def _recognise(text: str) -> tuple[Drug, ...]:
     phrases, names, _, la_words, topical_words = _index()
     norm = _norm(text)
     long_acting = any(w in norm for w in la_words)
@@ -89,9 +103,17 @@ def recognise(text: str) -> tuple[Drug, ...]:
 
 def classes_of(texts: Iterable[str]) -> frozenset[str]:
     """All drug classes named across several texts."""
+    from ..errors import PlanError
+    from .._validate import strings
+
+    texts = strings(texts, "medications", PlanError, example="give a list of medication names")
     return frozenset(c for t in texts for d in recognise(t) for c in d.classes)
 
 
 def allergy_groups(allergies: Iterable[str]) -> frozenset[str]:
     """Allergy groups named in a patient's allergy list (e.g. 'ibuprofen (rash)' -> {'nsaid'})."""
+    from ..errors import PlanError
+    from .._validate import strings
+
+    allergies = strings(allergies, "allergies", PlanError, example="give a list of allergies, e.g. ['ibuprofen']")
     return frozenset(d.allergy for a in allergies for d in recognise(a) if d.allergy)
