@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 CHP      := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 APP_PORT ?= 8866
 
-.PHONY: lab test app venv clean bench
+.PHONY: lab test app venv clean bench fuzz
 
 # The stamp depends on pyproject.toml: re-run pip only when dependencies change.
 $(BIN)/python:
@@ -54,6 +54,11 @@ $(CHP): | $(BIN)/python
 	  else echo "The JupyterHub test needs npm: run 'sudo apt-get install -y npm' and retry."; exit 1; fi; \
 	fi
 	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy
+
+# Hypothesis fuzzing of every public entry point with a large example budget (about 10 minutes; `make test`
+# runs the same properties with a small budget). PAINKIT_FUZZ_EXAMPLES=N changes the budget.
+fuzz: $(STAMP)
+	PAINKIT_FUZZ=long $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider -q $(ARGS)
 
 bench: $(STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

@@ -29,10 +29,19 @@ def main(argv: list[str] | None = None) -> int:
         getattr(mod, "add_arguments")(name, p)
         p.set_defaults(_run=getattr(mod, func))
     args = parser.parse_args(argv)
+    from .errors import PainkitError
+    from ._validate import os_problem
+
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except PainkitError as exc:  # a clear message and an exit code, never a traceback
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{args.command}: {os_problem(exc, exc.filename or '')}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

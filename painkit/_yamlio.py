@@ -2,7 +2,10 @@
 
 Case files are untrusted: they are read with PyYAML's SafeLoader (no ``!!python/...`` tags run code),
 refused when larger than ``MAX_BYTES`` and refused when aliases or nesting would blow them up
-(a "billion laughs" YAML bomb), before anything is built from them.
+(a "billion laughs" YAML bomb), before anything is built from them: one pass over the parser events counts
+the nodes the document would have with every alias expanded (``MAX_NODES``), so a 600-byte bomb under the
+alias limit is refused in milliseconds. A key written twice in one mapping is an error (YAML says keys are
+unique; PyYAML would silently keep the last).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 1_000_000  # a real case file is a few kB
 MAX_DEPTH = 20
 MAX_ALIASES = 50
+MAX_NODES = 200_000  # expanded nodes (aliases counted as copies); a real case has a few hundred
 
 
 # The one vocabulary for how sure painkit is of a clinical rule, in every data file and case:
@@ -32,22 +36,71 @@ class YamlError(ValueError):
 
 
 def _check_events(text: str) -> None:
-    """Walk parser events: count aliases and nesting depth without building anything."""
-    depth = aliases = 0
+    """Walk parser events: count aliases, nesting depth and the expanded node count (each alias counted as
+    the size of what it refers to) without building anything."""
+    aliases = 0
+    sizes: dict[str, int] = {}   # anchor -> expanded node count
+    stack: list[list] = []       # open collections: [anchor, node count so far]
+    total = 0
+
+    def add(n: int) -> None:
+        nonlocal total
+        total += n if not stack else 0
+        if stack:
+            stack[-1][1] += n
+        if total > MAX_NODES or (stack and stack[-1][1] > MAX_NODES):
+            raise YamlError(f"more than {MAX_NODES:,} values once aliases (*refs) are expanded; refused "
+                            f"(YAML bomb guard)")
+
     try:
         for event in yaml.parse(text, Loader=SafeLoader):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
+                stack.append([event.anchor, 1])
+                if len(stack) > MAX_DEPTH:
                     raise YamlError(f"nested deeper than {MAX_DEPTH} levels; refused (YAML bomb guard)")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
+                anchor, n = stack.pop()
+                if anchor:
+                    sizes[anchor] = n
+                add(n)
+            elif isinstance(event, yaml.ScalarEvent):
+                if event.anchor:
+                    sizes[event.anchor] = 1
+                add(1)
             elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_ALIASES:
                     raise YamlError(f"more than {MAX_ALIASES} aliases (*refs); refused (YAML bomb guard)")
+                add(sizes.get(event.anchor, 1))
     except yaml.YAMLError as exc:
         raise YamlError(_describe(exc)) from None
+
+
+class _UniqueKeyLoader(SafeLoader):  # type: ignore[misc, valid-type]
+    """SafeLoader that refuses a key written twice in one mapping (merge keys ``<<`` may be overridden)."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+        if isinstance(node, yaml.MappingNode):
+            seen: set = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                k = self.construct_object(key_node, deep=True)
+                try:
+                    dup = k in seen
+                    seen.add(k)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a mapping key must be a plain value, not a list or mapping",
+                        key_node.start_mark) from None
+                if dup:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {str(k)[:40]!r} appears twice in one mapping; write each key once",
+                        key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:map", _UniqueKeyLoader.construct_yaml_map)
 
 
 def _describe(exc: yaml.YAMLError) -> str:
@@ -63,10 +116,14 @@ def loads(text: str) -> Any:
         raise YamlError(f"{len(text):,} characters; the limit is {MAX_BYTES:,}")
     _check_events(text)
     try:
-        return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a safe loader
     except yaml.constructor.ConstructorError as exc:
-        tag = getattr(exc, "problem", "") or str(exc)
-        raise YamlError(f"unsafe or unknown YAML tag ({tag}); only plain YAML is allowed") from None
+        problem = str(getattr(exc, "problem", "") or exc)
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        if "appears twice" in problem or "plain value" in problem:
+            raise YamlError(f"{where}{problem}") from None
+        raise YamlError(f"unsafe or unknown YAML tag ({problem[:80]}); only plain YAML is allowed") from None
     except yaml.YAMLError as exc:
         raise YamlError(_describe(exc)) from None
 
@@ -74,11 +131,16 @@ def loads(text: str) -> Any:
 def read(path: str | Path) -> Any:
     """Read a YAML file as UTF-8 and parse it safely."""
     path = Path(path)
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise YamlError(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
     if size > MAX_BYTES:
         raise YamlError(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes()[: MAX_BYTES + 1].decode("utf-8")
+    except OSError as exc:
+        raise YamlError(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
     except UnicodeDecodeError as exc:
         raise YamlError(f"not UTF-8 text (byte {exc.start}: {exc.object[exc.start]:#04x})") from None
     return loads(text)

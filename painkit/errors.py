@@ -12,9 +12,14 @@ class CaseError(PainkitError):
     ``problems`` holds one line per problem (``file: field: found ...; allowed ...``).
     """
 
+    MAX_SHOWN = 50  # a hostile file can have thousands of problems; the message lists the first ones
+
     def __init__(self, problems: list[str] | str):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
+        shown = self.problems[: self.MAX_SHOWN]
+        if len(self.problems) > self.MAX_SHOWN:
+            shown.append(f"... and {len(self.problems) - self.MAX_SHOWN} more problem(s)")
+        super().__init__("\n".join(shown))
 
 
 class InstrumentError(PainkitError, ValueError):

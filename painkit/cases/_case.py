@@ -7,6 +7,7 @@ what was found and what is allowed. See ``docs/authoring.md`` for every field wi
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
@@ -37,7 +38,8 @@ REPO_CASES = Path(__file__).resolve().parents[2] / "cases"
 class _Strict(BaseModel):
     """Base for every case section: unknown keys are errors, never silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # strict: ``age: true`` is not 1 and ``"5"`` is not 5; allow_inf_nan=False: ``.nan`` and ``.inf`` are refused.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True, allow_inf_nan=False)
 
 
 class Patient(_Strict):
@@ -67,15 +69,15 @@ class Comorbidity(_Strict):
 
 class Medication(_Strict):
     name: str = Field(min_length=1, description="Generic or brand name, e.g. 'alprazolam (Xanax)'.")
-    dose: Optional[float] = Field(None, gt=0)
+    dose: Optional[float] = Field(None, gt=0, le=100_000)
     unit: Optional[Literal["mg", "mcg", "mcg/h", "g", "units", "%", "patch"]] = None
-    per_day: Optional[float] = Field(None, gt=0, description="Doses per day (omit for a patch).")
-    since_months: Optional[float] = Field(None, ge=0, description="How long it has been taken.")
+    per_day: Optional[float] = Field(None, gt=0, le=100, description="Doses per day (omit for a patch).")
+    since_months: Optional[float] = Field(None, ge=0, le=1200, description="How long it has been taken.")
     note: str = ""
 
 
 class Visit(_Strict):
-    week: int = Field(ge=0, description="Weeks since the first visit (0 = first visit).")
+    week: int = Field(ge=0, le=520, description="Weeks since the first visit (0 = first visit).")
     label: str = ""
     responses: dict[str, Union[list[Any], dict[str, Any]]] = Field(
         default_factory=dict, description="Answers by instrument id, as a list in item order or a mapping."
@@ -85,7 +87,7 @@ class Visit(_Strict):
 class Findings(_Strict):
     """Structured clinical features that mechanism classification reads. ``None`` means not assessed."""
 
-    pain_duration_months: Optional[float] = Field(None, ge=0)
+    pain_duration_months: Optional[float] = Field(None, ge=0, le=1200)
     tissue_injury_or_inflammation: Optional[bool] = None
     proportionate_mechanical_or_inflammatory_pattern: Optional[bool] = None
     neurological_lesion_or_disease: Optional[bool] = None
@@ -141,8 +143,12 @@ class Key(_Strict):
 
 
 class Dist(_Strict):
-    mean: float
-    sd: float = Field(ge=0)
+    mean: float = Field(ge=0, le=52, description="On the measure's own scale (pain and function 0-10, PCS 0-52).")
+    sd: float = Field(ge=0, le=52)
+
+
+# The scale each trajectory measure is drawn on (NRS and BPI interference 0-10; PCS 0-52).
+_SCALE_TOP = {"pain": 10, "function": 10, "pcs": 52}
 
 
 class Trajectory(_Strict):
@@ -152,8 +158,30 @@ class Trajectory(_Strict):
     function: Optional[Dist] = None
     pcs: Optional[Dist] = None
     adherence: Optional[float] = Field(None, ge=0, le=1)
-    mechanism_mix: Optional[dict[Mechanism, float]] = None
+    mechanism_mix: Optional[dict[Mechanism, float]] = Field(None, description="Weight of each mechanism, "
+                                                            "0 to 1 each, at least one above 0.")
     natural_history: Optional[Literal["resolving", "persistent", "progressive"]] = None
+
+    @field_validator("pain", "function", "pcs")
+    @classmethod
+    def _on_scale(cls, v: Optional[Dist], info: Any) -> Optional[Dist]:
+        top = _SCALE_TOP[info.field_name]
+        if v is not None and v.mean > top:
+            raise ValueError(f"mean {v.mean:g} is off the scale; allowed: 0 to {top}")
+        return v
+
+    @field_validator("mechanism_mix")
+    @classmethod
+    def _mix(cls, v: Optional[dict[str, float]]) -> Optional[dict[str, float]]:
+        if v is None:
+            return v
+        bad = {m: w for m, w in v.items() if not 0 <= w <= 1}
+        if bad:
+            m, w = next(iter(bad.items()))
+            raise ValueError(f"{m} weight {w:g}; allowed: 0 to 1 for each mechanism")
+        if not any(w > 0 for w in v.values()):
+            raise ValueError("every weight is 0; allowed: at least one mechanism weight above 0")
+        return v
 
 
 class Case(_Strict):
@@ -219,8 +247,9 @@ class Case(_Strict):
 
 
 def _fmt_value(v: Any) -> str:
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
+    from .._validate import short
+
+    return short(v)
 
 
 def _fields_at(loc: tuple) -> list[str]:
@@ -254,7 +283,7 @@ def _describe(err: dict) -> str:
         return f"{path}: required field is missing"
     if kind == "extra_forbidden":
         allowed = ", ".join(_fields_at(loc))
-        return f"{path}: unknown field (found {_fmt_value(found)}); allowed fields here: {allowed}"
+        return f"{path}: unknown field; allowed fields here: {allowed}"  # never echo the value (could be a secret)
     if kind == "literal_error":
         expected = err["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
         return f"{path}: {_fmt_value(found)} is not one of {expected}"
@@ -263,10 +292,12 @@ def _describe(err: dict) -> str:
 
 
 def _display(path: Path) -> str:
+    """The path as shown in messages: relative to the current folder when inside it, at most ~150 characters."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+        text = str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
+        text = str(path)
+    return text if len(text) <= 150 else text[:70] + "..." + text[-77:]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -299,11 +330,28 @@ def _cross_check(case: Case) -> list[str]:
     return case_cross_checks(case)
 
 
+def as_case(case: Any, error: type = CaseError) -> Case:
+    """A Case object, or the case loaded from an id or a path; ``error`` (a PainkitError) for anything else.
+    Every function that takes a case checks it here, so ``None`` or a number never reaches an attribute."""
+    if isinstance(case, Case):
+        return case
+    if isinstance(case, (str, Path)):
+        return load_case(case)
+    from .._validate import short
+
+    raise error(f"case: found {short(case)} ({type(case).__name__}); allowed: a Case (pk.load_case) or a case "
+                f"id such as 'lbp-chronic'")
+
+
 def read_case(path: str | Path) -> Case:
     """Load one case file; the file name must equal the case id."""
-    path = Path(path)
+    path = _path(path)
     source = _display(path)
-    if not path.is_file():
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError):
+        is_file = False
+    if not is_file:
         raise CaseError(f"{source}: no such case file")
     try:
         data = yamlio.read(path)
@@ -315,45 +363,115 @@ def read_case(path: str | Path) -> Case:
     return case
 
 
+def _path(path: Any) -> Path:
+    from .._validate import path_arg
+
+    return path_arg(path, "case file", CaseError)
+
+
+def _folder(folder: Any) -> Path:
+    """A folder argument as a Path; CaseError for anything that is not a path."""
+    if not isinstance(folder, (str, os.PathLike)) or (isinstance(folder, str) and ("\x00" in folder or
+                                                                                   len(folder) > 4096)):
+        from .._validate import short
+
+        raise CaseError(f"folder: found {short(folder)} ({type(folder).__name__}); allowed: the path of a folder "
+                        f"of case files")
+    return Path(folder)
+
+
 def case_folders(folder: str | Path | None = None) -> list[Path]:
     """Where cases are looked for: the argument, else $PAINKIT_CASES (os.pathsep-separated), then the
     shipped library."""
     if folder is not None:
-        return [Path(folder)]
+        return [_folder(folder)]
     env = os.environ.get("PAINKIT_CASES", "")
     return [Path(p) for p in env.split(os.pathsep) if p] + [REPO_CASES]
 
 
+CASE_SUFFIXES = (".yaml", ".yml")  # compared case-insensitively: .YAML and .Yml are case files too
+
+
+def case_files(folder: str | Path) -> list[Path]:
+    """The case files in one folder (``*.yaml``/``*.yml`` in any letter case), sorted; none if not a folder."""
+    folder = Path(folder)
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() in CASE_SUFFIXES and not p.is_dir())
+    except OSError:
+        return []
+
+
+def _inside(path: Path, folder: Path) -> Path:
+    """``path`` when it (after following links) stays inside ``folder``; CaseError otherwise, so a link to a
+    file elsewhere (a credentials file...) is never read as a case."""
+    try:
+        real = path.resolve()
+        real.relative_to(folder.resolve())
+    except (ValueError, OSError, RuntimeError):
+        raise CaseError(f"{_display(path)}: is a link to a file outside the case folder; refused (copy the case "
+                        f"into the folder instead)") from None
+    return path
+
+
 def list_cases(folder: str | Path | None = None) -> list[str]:
     """Sorted ids of the case files found (without validating them)."""
-    ids = {p.stem for d in case_folders(folder) if d.is_dir() for p in d.glob("*.yaml")}
+    ids = {p.stem for d in case_folders(folder) for p in case_files(d)}
     return sorted(ids)
 
 
-def load_case(id_or_path: str | Path, *, folder: str | Path | None = None) -> Case:
-    """Load a case by id (searched in ``case_folders``) or by path to a .yaml file."""
-    text = str(id_or_path)
-    if text.endswith((".yaml", ".yml")) or os.sep in text or Path(text).is_file():
-        return read_case(Path(text))
+def find_case(case_id: str, folder: str | Path | None = None) -> Path:
+    """The file of a case id in ``case_folders`` (first folder wins; .yaml or .yml); CaseError if none."""
+    from .._validate import short
+
+    if not isinstance(case_id, str) or not re.match(CASE_ID, case_id):
+        raise CaseError(f"case id: found {short(case_id)}; allowed: 2-64 lower-case letters, digits, '-' or '_'")
     for d in case_folders(folder):
-        candidate = d / f"{text}.yaml"
-        if candidate.is_file():
-            return read_case(candidate)
+        for path in case_files(d):
+            if path.stem == case_id:
+                return _inside(path, d)
     from ..errors import did_you_mean
 
-    raise CaseError(f"{text}: no case with this id{did_you_mean(text, list_cases(folder))}")
+    raise CaseError(f"{case_id}: no case with this id{did_you_mean(case_id, list_cases(folder))}")
+
+
+def load_case(id_or_path: str | Path, *, folder: str | Path | None = None) -> Case:
+    """Load a case by id (searched in ``case_folders``) or by path to a .yaml/.yml file."""
+    from .._validate import short
+
+    if not isinstance(id_or_path, (str, Path)):
+        raise CaseError(f"case: found {short(id_or_path)} ({type(id_or_path).__name__}); allowed: a case id such "
+                        f"as 'lbp-chronic' or the path of a case file")
+    text = str(id_or_path)
+    if len(text) > 4096 or "\x00" in text:
+        raise CaseError(f"case: found {short(text)}; allowed: a case id or the path of a case file")
+    if isinstance(id_or_path, Path) or text.lower().endswith(CASE_SUFFIXES) or os.sep in text:
+        return read_case(Path(text))
+    return read_case(find_case(text, folder))
+
+
+def safe_read_case(path: Path, folder: Path) -> Case:
+    """``read_case`` for a file found while scanning a folder: links out of the folder are refused and any
+    unexpected failure becomes a CaseError naming the file, so one bad file never hides the others."""
+    _inside(path, folder)
+    try:
+        return read_case(path)
+    except CaseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a hostile file must not stop the scan of the others
+        raise CaseError(f"{_display(path)}: could not be checked ({type(exc).__name__}); fix the values "
+                        f"this file's other problems point to") from None
 
 
 def validate_cases(folder: str | Path = REPO_CASES) -> list[str]:
     """Validate every case file in a folder; return all problems (empty when all are valid)."""
-    folder = Path(folder)
+    folder = _folder(folder)
     if not folder.is_dir():
         return [f"{_display(folder)}: not a folder of case files"]
     problems: list[str] = []
     seen: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.y*ml")):
+    for path in case_files(folder):
         try:
-            case = read_case(path)
+            case = safe_read_case(path, folder)
         except CaseError as exc:
             problems.extend(exc.problems)
             continue

@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from ._case import REPO_CASES, json_schema, validate_cases
+from .._validate import os_problem
+from ._case import REPO_CASES, case_files, json_schema, validate_cases
 
 
 def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
@@ -22,13 +23,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems = validate_cases(folder)
     for line in problems:
         print(line)
-    n = len(list(folder.glob("*.y*ml"))) if folder.is_dir() else 0
+    n = len(case_files(folder))
     print(f"{n} case file(s) checked, {len(problems)} problem(s)", file=sys.stderr)
     return 1 if problems else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    print(json.dumps(json_schema(), indent=2))
+    try:
+        sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+        sys.stdout.flush()
+    except OSError as exc:
+        print(f"schema: {os_problem(exc, '<standard output>')}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -6,11 +6,12 @@ find a case by what they want to practise: setting, mechanism, population, curri
 from __future__ import annotations
 
 from pathlib import Path
+import warnings
 from typing import Iterable, Optional, Union
 
-from ._topics import PREFIX, curriculum_map, populations_for, topic_ids
 from ..errors import CaseError, did_you_mean
-from ._case import MECHANISMS, case_folders, load_case
+from ._case import MECHANISMS, case_files, case_folders, safe_read_case
+from ._topics import PREFIX, curriculum_map, populations_for, topic_ids
 
 COLUMNS = ["id", "title", "setting", "mechanisms", "primary", "mixed", "conditions", "topics", "population",
            "difficulty"]
@@ -20,13 +21,18 @@ DIFFICULTIES = ("introductory", "intermediate", "advanced")
 Filter = Union[str, Iterable[str], None]
 
 
-def _rows(folder: str | Path | None) -> list[dict]:
+def _rows(folder: str | Path | None, problems: list[str]) -> list[dict]:
+    """One row per case that loads; the problems of those that do not go to ``problems``."""
     rows: list[dict] = []
     for d in case_folders(folder):
-        for path in sorted(d.glob("*.yaml")) if d.is_dir() else []:
+        for path in case_files(d):
             if any(r["id"] == path.stem for r in rows):
                 continue  # an earlier folder ($PAINKIT_CASES) overrides the shipped case
-            case = load_case(path)
+            try:
+                case = safe_read_case(path, d)
+            except CaseError as exc:
+                problems.extend(exc.problems)
+                continue
             graded = [m for m in MECHANISMS if case.key.mechanisms.get(m, "unlikely") != "unlikely"]
             rows.append({
                 "id": case.id, "title": case.title, "setting": case.setting,
@@ -61,12 +67,20 @@ def case_index(folder: str | Path | None = None, *, setting: Filter = None, mech
     Each filter takes one value or several (a case matches any of them): ``setting`` (acute, chronic,
     cancer, palliative), ``mechanism`` (nociceptive, neuropathic, nociplastic graded above 'unlikely', or
     'mixed'), ``population`` (see ``painkit/data/curriculum.yaml``), ``topic`` (a curriculum topic id such
-    as 'iasp.conditions.children', or a free tag) and ``difficulty``. An unknown value raises CaseError."""
+    as 'iasp.conditions.children', or a free tag) and ``difficulty``. An unknown value raises CaseError.
+    A case file that does not load is left out with a warning and listed in ``index.attrs['problems']``:
+    one bad file never hides the others."""
     import pandas as pd
 
-    frame = pd.DataFrame(_rows(folder), columns=COLUMNS).sort_values("id", ignore_index=True)
-    return filter_index(frame, setting=setting, mechanism=mechanism, population=population, topic=topic,
+    problems: list[str] = []
+    frame = pd.DataFrame(_rows(folder, problems), columns=COLUMNS).sort_values("id", ignore_index=True)
+    if problems:
+        warnings.warn(f"{len(problems)} problem(s) in case files left out of the index; first: {problems[0]}",
+                      stacklevel=2)
+    frame = filter_index(frame, setting=setting, mechanism=mechanism, population=population, topic=topic,
                         difficulty=difficulty)
+    frame.attrs["problems"] = problems
+    return frame
 
 
 def filter_index(index, *, setting: Filter = None, mechanism: Filter = None, population: Filter = None,

@@ -50,6 +50,11 @@ def _responses(visit) -> str:
 
 def case_html(case: "Case", key: bool = False) -> str:
     """Render presentation, history, exam, medications and questionnaire answers; the key if asked."""
+    if not all(hasattr(case, a) for a in ("patient", "title", "setting", "key")):  # not a Case (no import cycle)
+        from ..errors import CaseError
+        from .._validate import short
+
+        raise CaseError(f"case: found {short(case)} ({type(case).__name__}); allowed: a Case (pk.load_case)")
     p = case.patient
     tags = "".join(f"<span class='pk-tag'>{escape(t)}</span>" for t in [case.setting, *case.conditions])
     out = [_STYLE, "<div class='pk-case'>", f"<h3>{escape(case.title)}</h3>", f"<div>{tags}</div>",

@@ -124,18 +124,20 @@ def _tags_from_file(path: Path) -> CaseTags:
             raw = yamlio.read(path)
         except (yamlio.YamlError, OSError):
             raw = None
-        raw = raw if isinstance(raw, dict) else {}
-        grades = (raw.get("key") or {}).get("mechanisms") or {}
+        raw = raw if isinstance(raw, dict) else {}  # a malformed case gives empty tags, never an error
+        key_block = raw.get("key") if isinstance(raw.get("key"), dict) else {}
+        grades = key_block.get("mechanisms") or {}
 
         def _set(values: Any) -> frozenset:
             return frozenset(str(v) for v in values) if isinstance(values, list) else frozenset()
 
         _TAG_CACHE[key] = CaseTags(
             id=path.stem, title=str(raw.get("title", "")), setting=str(raw.get("setting", "")),
-            mechanisms=frozenset(m for m, g in grades.items() if g != "unlikely") if isinstance(grades, dict)
+            mechanisms=frozenset(str(m) for m, g in grades.items() if g != "unlikely") if isinstance(grades, dict)
             else frozenset(),
             conditions=_set(raw.get("conditions")), topics=_set(raw.get("topics")),
-            comorbidities=frozenset(c.get("id") for c in raw.get("comorbidities") or [] if isinstance(c, dict)))
+            comorbidities=_set([c.get("id") for c in raw.get("comorbidities") if isinstance(c, dict)]
+                               if isinstance(raw.get("comorbidities"), list) else None))
     return _TAG_CACHE[key]
 
 
@@ -143,13 +145,13 @@ def case_tags(ids: Optional[Iterable[str]] = None) -> dict[str, CaseTags]:
     """Tags of the library's cases (``list_cases()``; or of ``ids``, where found), read from the files."""
     import re
 
-    from ..cases import CASE_ID, case_folders, list_cases
+    from ..cases import CASE_ID, case_files, case_folders, list_cases
 
-    wanted = [i for i in (ids if ids is not None else list_cases()) if re.match(CASE_ID, str(i))]
+    wanted = {i for i in (ids if ids is not None else list_cases()) if isinstance(i, str) and re.match(CASE_ID, i)}
     found: dict[str, CaseTags] = {}
     for d in case_folders():
-        for cid in wanted:
-            path = d / f"{cid}.yaml"
-            if cid not in found and path.is_file():
-                found[cid] = _tags_from_file(path)
+        root = d.resolve()
+        for path in case_files(d):
+            if path.stem in wanted and path.stem not in found and path.resolve().is_relative_to(root):
+                found[path.stem] = _tags_from_file(path)
     return found

@@ -23,6 +23,10 @@ def _names_drug(entry: str, med_name: str) -> bool:
 
 def matches(entry: str, medications: Sequence[Any]) -> list[int]:
     """Indices of the medications one stop entry names: an exact name first, else by drug or class."""
+    from .._validate import short
+
+    if not isinstance(entry, str):
+        raise PlanError(f"stop entry: found {short(entry)} ({type(entry).__name__}); allowed: a medication name")
     text = entry.strip().lower()
     exact = [i for i, m in enumerate(medications) if m.name.strip().lower() == text]
     return exact or [i for i, m in enumerate(medications) if _names_drug(entry, m.name)]
@@ -30,6 +34,9 @@ def matches(entry: str, medications: Sequence[Any]) -> list[int]:
 
 def resolve(stop: Sequence[str], medications: Sequence[Any]) -> list[int]:
     """Indices (in case order) of the medications a plan stops; PlanError for an entry that names none."""
+    from .._validate import strings
+
+    stop = strings(stop, "stop", PlanError, example="give a list of current medications, e.g. ['ibuprofen']")
     found: set[int] = set()
     for i, entry in enumerate(stop):
         hits = matches(entry, medications)

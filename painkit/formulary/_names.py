@@ -58,8 +58,12 @@ def _index() -> tuple[dict[str, tuple[tuple[str, bool], ...]], dict, dict, tuple
 
 def expand(classes: Iterable[str]) -> frozenset[str]:
     """The classes with every class they imply, transitively (a P2Y12 inhibitor is an antiplatelet...)."""
+    from ..errors import PlanError
+    from .._validate import strings
+
     table = _index()[2]
-    out, todo = set(classes), list(classes)
+    start = strings(classes, "classes", PlanError, example="give a list of drug classes, e.g. ['nsaid']")
+    out, todo = set(start), list(start)
     while todo:
         for implied in table.get(todo.pop(), {}).get("implies", []):
             if implied not in out:
@@ -68,10 +72,20 @@ def expand(classes: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=4096)
 def recognise(text: str) -> tuple[Drug, ...]:
     """Every drug named in ``text`` (generic, synonym, brand, or each ingredient of a combination product),
-    in order of first mention; () when none."""
+    in order of first mention; () when none. PlanError when ``text`` is not text."""
+    from ..errors import PlanError
+    from .._validate import short
+
+    if not isinstance(text, str) or len(text) > 10_000:
+        raise PlanError(f"medication name: found {short(text)} ({type(text).__name__}); allowed: text of at most "
+                        f"10,000 characters, e.g. 'alprazolam (Xanax)'")
+    return _recognise(text)
+
+
+@lru_cache(maxsize=4096)
+def _recognise(text: str) -> tuple[Drug, ...]:
     phrases, names, _, la_words, topical_words = _index()
     norm = _norm(text)
     long_acting = any(w in norm for w in la_words)
@@ -102,6 +116,10 @@ def recognise(text: str) -> tuple[Drug, ...]:
 
 def classes_of(texts: Iterable[str]) -> frozenset[str]:
     """All drug classes named across several texts."""
+    from ..errors import PlanError
+    from .._validate import strings
+
+    texts = strings(texts, "medications", PlanError, example="give a list of medication names")
     return frozenset(c for t in texts for d in recognise(t) for c in d.classes)
 
 
@@ -114,6 +132,10 @@ def is_intolerance(entry: str) -> bool:
 def allergy_groups(allergies: Iterable[str]) -> frozenset[str]:
     """Allergy groups named in a patient's allergy list (e.g. 'ibuprofen (rash)' -> {'nsaid'}); entries that
     record an intolerance (e.g. 'codeine (constipation)') are not allergies and are left out."""
+    from ..errors import PlanError
+    from .._validate import strings
+
+    allergies = strings(allergies, "allergies", PlanError, example="give a list of allergies, e.g. ['ibuprofen']")
     return frozenset(d.allergy for a in allergies if not is_intolerance(a) for d in recognise(a) if d.allergy)
 
 

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 from .. import _yamlio as yamlio
 from ..errors import PlanError, did_you_mean
 from .._findings import Finding, findings_frame, findings_html, render
+from .._validate import number, short
 
 KEYS = ("drug", "dose", "unit", "per_day", "days", "formulation")
 UNITS = ("mg", "mcg/h")
@@ -53,24 +54,24 @@ class Prescription:
 
 
 def _number(value: Any, where: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise PlanError(f"{where}: {what} must be a number; found {value!r}")
-    return float(value)
+    """A finite number (NaN, infinities, bool, complex and text refused: NaN would pass every comparison
+    and hide the MME flags)."""
+    return number(value, where, PlanError, allowed=f"{what} as a finite number")
 
 
 def parse_prescription(p: Mapping[str, Any], where: str = "prescription") -> Prescription:
     """Validate one prescription dict; raise PlanError naming the field, what was found and what is allowed."""
     if not isinstance(p, Mapping):
-        raise PlanError(f"{where}: found {type(p).__name__}; a prescription is a mapping with keys "
+        raise PlanError(f"{where}: found {short(p)} ({type(p).__name__}); a prescription is a mapping with keys "
                         f"drug, dose, unit, per_day")
-    extra = sorted(set(p) - set(KEYS))
+    extra = sorted((short(k) for k in p if not (isinstance(k, str) and k in KEYS)))
     if extra:
-        raise PlanError(f"{where}: unknown key(s) {', '.join(map(repr, extra))}; allowed: {', '.join(KEYS)}")
+        raise PlanError(f"{where}: unknown key(s) {', '.join(extra[:5])}; allowed: {', '.join(KEYS)}")
     drugs = table()["drugs"]
     drug = p.get("drug")
-    if drug not in drugs:
-        hint = did_you_mean(drug, drugs) or _brand_hint(drug)
-        raise PlanError(f"{where}.drug: {drug!r} is not an opioid id{hint}; allowed: {', '.join(drugs)}")
+    if not isinstance(drug, str) or drug not in drugs:
+        hint = (did_you_mean(drug, drugs) or _brand_hint(drug)) if isinstance(drug, str) else ""
+        raise PlanError(f"{where}.drug: {short(drug)} is not an opioid id{hint}; allowed: {', '.join(drugs)}")
     info = drugs[drug]
     if "dose" not in p or p["dose"] is None:
         raise PlanError(f"{where}.dose: missing; give the dose of one administration (or the patch rate)")
@@ -78,8 +79,8 @@ def parse_prescription(p: Mapping[str, Any], where: str = "prescription") -> Pre
     unit = p.get("unit")
     if unit is None:
         raise PlanError(f"{where}.unit: missing; {drug} takes {' or '.join(info['units'])}")
-    if unit not in info["units"]:
-        raise PlanError(f"{where}.unit: {unit!r} does not fit {drug}; allowed: {' or '.join(info['units'])}")
+    if not isinstance(unit, str) or unit not in info["units"]:
+        raise PlanError(f"{where}.unit: {short(unit)} does not fit {drug}; allowed: {' or '.join(info['units'])}")
     patch = unit == "mcg/h"
     limit = info.get("max_patch_rate", info["max_single_dose"]) if patch else info["max_single_dose"]
     if dose <= 0 or dose > limit:
@@ -102,8 +103,8 @@ def parse_prescription(p: Mapping[str, Any], where: str = "prescription") -> Pre
         if days <= 0 or days > table()["max_days"]:
             raise PlanError(f"{where}.days: {days:g} is not plausible; allowed: 1 to {table()['max_days']} days")
     formulation = p.get("formulation")
-    if formulation not in (None, "IR", "ER"):
-        raise PlanError(f"{where}.formulation: {formulation!r} is not one of IR, ER")
+    if not (formulation is None or (isinstance(formulation, str) and formulation in ("IR", "ER"))):
+        raise PlanError(f"{where}.formulation: {short(formulation)} is not one of IR, ER")
     if formulation == "IR" and info["long_acting"]:
         raise PlanError(f"{where}.formulation: {drug} is long-acting by nature; 'IR' does not apply")
     factor = info["factor"]
@@ -183,10 +184,29 @@ def mme(prescriptions: Iterable[Mapping[str, Any]], *, medications: Sequence[Any
     """MME/day of a list of prescriptions (CDC 2022 factors) with flags at 50 and 90 MME/day, naloxone,
     buprenorphine (not converted), long-acting opioids and, given the patient's ``medications``,
     a concurrent benzodiazepine."""
+    from .._validate import listed
+
     if isinstance(prescriptions, Mapping):
         prescriptions = [prescriptions]
-    parsed = [parse_prescription(p, f"opioids[{i}]") for i, p in enumerate(prescriptions)]
-    return summarise(parsed, medications=medications)
+    items = listed(prescriptions, "prescriptions", PlanError, limit=100,
+                   example="give a prescription mapping or a list of them, e.g. "
+                           "[{'drug': 'oxycodone', 'dose': 5, 'unit': 'mg', 'per_day': 4}]")
+    parsed = [parse_prescription(p, f"opioids[{i}]") for i, p in enumerate(items)]
+    return summarise(parsed, medications=_medications(medications))
+
+
+def _medications(medications: Any) -> list[Any]:
+    """The patient's medications: names (str), case Medication objects or mappings with a 'name'."""
+    from .._validate import listed
+
+    meds = listed(medications, "medications", PlanError, limit=1000,
+                  example="give a list of medication names, e.g. ['alprazolam']")
+    for i, m in enumerate(meds):
+        name = m if isinstance(m, str) else (m.get("name") if isinstance(m, Mapping) else getattr(m, "name", None))
+        if not isinstance(name, str):
+            raise PlanError(f"medications[{i}]: found {short(m)} ({type(m).__name__}); allowed: a medication name "
+                            f"(text) or a medication with a name")
+    return meds
 
 
 def summarise(parsed: Sequence[Prescription], *, medications: Sequence[Any] = ()) -> MMEResult:
@@ -226,6 +246,7 @@ def benzodiazepines(medications: Sequence[Any]) -> list[str]:
     """Names of the patient's medications that are benzodiazepines (generic or brand, e.g. 'Xanax')."""
     from ._names import recognise
 
+    medications = _medications(medications)
     return [_name(m) for m in medications if any("benzodiazepine" in d.classes for d in recognise(_name(m)))]
 
 
@@ -234,6 +255,7 @@ def current_prescriptions(medications: Sequence[Any]) -> tuple[list[Prescription
     not be read (no dose, unit or doses per day)."""
     from ._names import recognise
 
+    medications = _medications(medications)
     parsed: list[Prescription] = []
     unknown: list[str] = []
     for i, med in enumerate(medications):
@@ -259,6 +281,7 @@ def is_opioid_tolerant(medications: Sequence[Any]) -> bool:
     """True when the patient's current opioids meet the FDA opioid-tolerant definition (opioids.yaml):
     a listed daily amount (or the MME of another opioid) for at least the stated number of weeks."""
     rule = table()["opioid_tolerant"]
+    medications = _medications(medications)
     parsed, _ = current_prescriptions(medications)
     long_enough = [getattr(m, "since_months", None) for m in medications]
     months_needed = rule["weeks"] * 7 / 30.4

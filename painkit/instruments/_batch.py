@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InstrumentError
+from .._validate import short
 from ._registry import OPS, Spec
 from ._rules import APPLY, EXTRA_SCALES, ort_weights
 
@@ -21,8 +22,8 @@ def _fail(spec: Spec, frame: pd.DataFrame, i: int, bad: np.ndarray, values: Any,
     r = int(np.flatnonzero(bad)[0])
     value, row = values[r], frame.index[r]
     value, row = (x.item() if isinstance(x, np.generic) else x for x in (value, row))
-    return InstrumentError(f"{spec.id}: row {row!r}, item {i + 1} '{spec.ids[i]}' ({spec.labels[i]}): "
-                           f"{why} {value!r}; allowed: {spec.allowed[i]}, or NaN if unanswered")
+    return InstrumentError(f"{spec.id}: row {short(row)}, item {i + 1} '{spec.ids[i]}' ({spec.labels[i]}): "
+                           f"{why} {short(value)}; allowed: {spec.allowed[i]}, or NaN if unanswered")
 
 
 def _column(spec: Spec, frame: pd.DataFrame, i: int) -> tuple[np.ndarray, Any]:
@@ -38,11 +39,16 @@ def _column(spec: Spec, frame: pd.DataFrame, i: int) -> tuple[np.ndarray, Any]:
             raise _fail(spec, frame, i, (a < lo) | (a > hi), a, "found out-of-range answer")
         _check_values(spec, frame, i, a, None)
         return a, None
+    if kind == "c":  # complex: numpy would drop the imaginary part (3+5j scored as 3)
+        raise _fail(spec, frame, i, np.ones(len(col), bool), col.to_numpy(), "found a complex number")
     if kind != "f":  # object or nullable extension dtypes: the slow but careful path
         raw = col.to_numpy(dtype=object)
         is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in raw), bool, len(raw))
         if is_bool.any():
             raise _fail(spec, frame, i, is_bool, raw, "found a yes/no value (bool)")
+        odd = np.fromiter((_odd(v) for v in raw), bool, len(raw))
+        if odd.any():  # complex, Decimal, lists...: never coerced silently
+            raise _fail(spec, frame, i, odd, raw, "found a non-numeric answer")
         num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         bad = np.isnan(num) & ~pd.isna(col).to_numpy()
         if bad.any():
@@ -72,6 +78,13 @@ def _check_values(spec: Spec, frame: pd.DataFrame, i: int, a: np.ndarray, nan: A
         bad &= ~nan
     if bad.any():
         raise _fail(spec, frame, i, bad, a, "found an answer the scale does not use")
+
+
+def _odd(v: Any) -> bool:
+    """True for a value that is neither a real number, text (checked next) nor a missing marker."""
+    if v is None or v is pd.NA or isinstance(v, (str, bytes, int, float, np.integer, np.floating)):
+        return False
+    return not (isinstance(v, type(pd.NaT)))
 
 
 def _item_weights(spec: Spec, frame: pd.DataFrame, context: dict) -> Any:
@@ -107,6 +120,10 @@ def score_frame(spec: Spec, frame: pd.DataFrame, context: dict) -> pd.DataFrame:
     """The engine behind ``pk.score_many``; see the module docstring."""
     if not isinstance(frame, pd.DataFrame):
         raise InstrumentError(f"{spec.id}: score_many needs a pandas DataFrame; found {type(frame).__name__}")
+    dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if dup:
+        raise InstrumentError(f"{spec.id}: column(s) {', '.join(short(c) for c in dup[:5])} appear more than once; "
+                              f"allowed: one column per item id")
     absent = [k for k in spec.ids if k not in frame.columns]
     if absent:
         raise InstrumentError(f"{spec.id}: the frame has no column for items {', '.join(absent)}; allowed: one "

@@ -238,8 +238,11 @@ def get(instrument_id: Any) -> Spec:
     try:
         return specs[instrument_id]
     except (KeyError, TypeError):
+        from .._validate import short
+
         known = sorted(specs)
+        hint = did_you_mean(instrument_id, known) if isinstance(instrument_id, str) and len(instrument_id) < 100 else ""
         raise InstrumentError(
-            f"{instrument_id!r} is not a painkit instrument{did_you_mean(str(instrument_id), known)}; "
+            f"{short(instrument_id)} is not a painkit instrument{hint}; "
             f"allowed: {', '.join(known)}"
         ) from None

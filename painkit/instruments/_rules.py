@@ -24,8 +24,10 @@ def ort_weights(params: dict, sex: Any) -> tuple[int, ...]:
         return params["weights"][sex]
     except (KeyError, TypeError):
         allowed = " or ".join(repr(s) for s in params["weights"])
+        from .._validate import short
+
         raise InstrumentError(
-            f"ort: sex={sex!r}; allowed: {allowed} (the ORT's item weights are published for female and "
+            f"ort: sex={short(sex)}; allowed: {allowed} (the ORT's item weights are published for female and "
             "male; pass sex=..., e.g. pk.score('ort', answers, sex='female'))"
         ) from None
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 from . import _registry as registry
 from ..errors import InstrumentError, did_you_mean
+from .._validate import short
 from ._registry import OPS, Scale, Spec
 from ._rules import APPLY, ort_weights
 
@@ -118,7 +119,7 @@ def _item_name(spec: Spec, i: int) -> str:
 
 
 def _bad(spec: Spec, i: int, value: Any, why: str) -> InstrumentError:
-    return InstrumentError(f"{spec.id}: {_item_name(spec, i)}: {why} {value!r}; allowed: {spec.allowed[i]}, "
+    return InstrumentError(f"{spec.id}: {_item_name(spec, i)}: {why} {short(value)}; allowed: {spec.allowed[i]}, "
                            "or None if unanswered")
 
 
@@ -157,7 +158,8 @@ def _answers(spec: Spec, responses: Any) -> _list:
         for key, v in responses.items():
             i = spec.pos.get(key)
             if i is None:
-                raise InstrumentError(f"{spec.id}: unknown item id {key!r}{did_you_mean(str(key), spec.ids)}; "
+                hint = did_you_mean(key, spec.ids) if isinstance(key, str) and len(key) < 100 else ""
+                raise InstrumentError(f"{spec.id}: unknown item id {short(key)}{hint}; "
                                       f"allowed ids: {', '.join(spec.ids)}")
             raw[i] = v
     elif isinstance(responses, (_list, tuple)):
@@ -167,7 +169,7 @@ def _answers(spec: Spec, responses: Any) -> _list:
                 f"({', '.join(spec.ids)}), with None for an unanswered item, or a mapping {{item id: answer}}")
         raw = responses
     else:
-        raise InstrumentError(f"{spec.id}: found {type(responses).__name__} {responses!r:.60}; allowed: a list "
+        raise InstrumentError(f"{spec.id}: found {short(responses)} ({type(responses).__name__}); allowed: a list "
                               f"of {spec.n} answers in item order or a mapping {{item id: answer}}")
     return [None if v is None else _number(spec, i, v) for i, v in enumerate(raw)]
 
@@ -326,7 +328,7 @@ def _level(measure: str, spec: dict, value: Any, which: str) -> Number:
             raise InstrumentError(f"change: the {which} Score has no {src['scale']} value (not scored)")
     lo, hi = spec["range"]
     if isinstance(value, bool) or not isinstance(value, Real) or value != value or not lo <= value <= hi:
-        raise InstrumentError(f"change: {which}={value!r} for measure {measure!r}; allowed: a number from "
+        raise InstrumentError(f"change: {which}={short(value)} for measure {measure!r}; allowed: a number from "
                               f"{lo} to {hi} ({spec['label']})")
     return value
 
@@ -348,8 +350,8 @@ def change(before: Any, after: Any, *, measure: Optional[str] = None) -> Change:
     if measure is None and isinstance(before, Score):
         measure = next((k for k, m in measures.items() if m.get("from_score", {}).get("instrument")
                         == before.instrument and m["from_score"]["scale"] == "total"), None)
-    if measure not in measures:
-        raise InstrumentError(f"change: measure {measure!r} is not known{did_you_mean(str(measure), measures)}; "
+    if not isinstance(measure, str) or measure not in measures:
+        raise InstrumentError(f"change: measure {short(measure)} is not known{did_you_mean(str(measure)[:100], measures)}; "
                               f"allowed: {', '.join(measures)}")
     spec = measures[measure]
     b, a = _level(measure, spec, before, "before"), _level(measure, spec, after, "after")

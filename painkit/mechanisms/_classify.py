@@ -223,6 +223,9 @@ def classify(case: Case) -> MechanismAssessment:
     """Grade each mechanism from ``case.findings`` by the criteria in mechanisms.yaml; screening is reported
     but never decides. Raises ``InsufficientFindings`` when no system can be graded."""
     data = criteria()
+    from ..cases import as_case
+
+    case = as_case(case, MechanismError)
     f = case.findings
     unassessed = tuple(m for m in MECHANISMS if all(getattr(f, n) is None for n in entry_findings(m)))
     if len(unassessed) == len(MECHANISMS):

@@ -15,6 +15,7 @@ from ..formulary import load_catalog
 from ..errors import PlanError, did_you_mean
 from .._findings import Finding, findings_frame, findings_html, sort_findings
 from ..formulary import MMEResult, Prescription, parse_prescription
+from .._validate import listed, short, text
 from ._rules import COMPONENTS, Context, categories, evaluate, mechanism_coverage, table
 
 if TYPE_CHECKING:
@@ -29,30 +30,30 @@ class Plan:
 
     def __init__(self, items: Iterable[str], opioids: Optional[Sequence[Mapping[str, Any]]] = None,
                  notes: Optional[str] = None, stop: Optional[Sequence[str]] = None) -> None:
-        if isinstance(items, str) or not isinstance(items, Iterable):
-            raise PlanError(f"items: found {type(items).__name__} {items!r}; give a list of intervention ids, "
-                            f"e.g. ['duloxetine', 'therapeutic_exercise']")
-        items = list(items)
+        # Materialise every iterable once (a generator would otherwise be used up by validation and the
+        # saved attempt would lose it).
+        items = listed(items, "items", PlanError, limit=500,
+                       example="give a list of intervention ids, e.g. ['duloxetine', 'therapeutic_exercise']")
         catalog = load_catalog()
         seen: set[str] = set()
         for i, iid in enumerate(items):
             if not isinstance(iid, str):
-                raise PlanError(f"items[{i}]: found {iid!r}; an intervention id is a string")
+                raise PlanError(f"items[{i}]: found {short(iid)} ({type(iid).__name__}); an intervention id is a string")
             if iid not in catalog:
-                raise PlanError(f"items[{i}]: {iid!r} is not an intervention id{did_you_mean(iid, catalog)}; "
+                raise PlanError(f"items[{i}]: {short(iid)} is not an intervention id{did_you_mean(iid, catalog)}; "
                                 f"see painkit.interventions() for the catalog")
             if iid in seen:
                 raise PlanError(f"items[{i}]: {iid!r} is listed twice; list each intervention once")
             seen.add(iid)
-        if opioids is not None and (isinstance(opioids, (str, Mapping)) or not isinstance(opioids, Iterable)):
-            raise PlanError("opioids: give a list of prescriptions, e.g. "
-                            "[{'drug': 'oxycodone', 'dose': 5, 'unit': 'mg', 'per_day': 4}]")
+        if opioids is not None:
+            opioids = listed(opioids, "opioids", PlanError, limit=100, example="give a list of prescriptions, e.g. "
+                             "[{'drug': 'oxycodone', 'dose': 5, 'unit': 'mg', 'per_day': 4}]")
         parsed = [parse_prescription(p, f"opioids[{j}]") for j, p in enumerate(opioids or [])]
         stop = _stop_list(stop)
         if not items and not parsed and not stop:
             raise PlanError("items: the plan is empty; choose at least one intervention from painkit.interventions()")
-        if notes is not None and not isinstance(notes, str):
-            raise PlanError(f"notes: found {type(notes).__name__}; notes are free text")
+        if notes is not None and not (isinstance(notes, str) and not notes.strip()):  # "" is no notes
+            notes = text(notes, "notes", PlanError, max_len=20_000, allowed="free text up to 20,000 characters")
         self.items: tuple[str, ...] = tuple(items)
         self.opioids: tuple[Prescription, ...] = tuple(parsed)
         self.notes = notes
@@ -80,21 +81,21 @@ def _stop_list(stop: Optional[Sequence[str]]) -> tuple[str, ...]:
     """Validate the shape of ``stop`` (names are matched against the case's medications at review)."""
     if stop is None:
         return ()
-    if isinstance(stop, (str, Mapping)) or not isinstance(stop, Iterable):
-        raise PlanError(f"stop: found {type(stop).__name__} {stop!r}; give a list of current medications to "
-                        f"stop, e.g. ['ibuprofen']")
+    stop = listed(stop, "stop", PlanError, limit=200,
+                  example="give a list of current medications to stop, e.g. ['ibuprofen']")
     out: list[str] = []
     for i, name in enumerate(stop):
-        if not isinstance(name, str) or not name.strip():
-            raise PlanError(f"stop[{i}]: found {name!r}; name a current medication, e.g. 'ibuprofen'")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise PlanError(f"stop[{i}]: found {short(name)}; name a current medication, e.g. 'ibuprofen'")
         if name.strip().lower() in {s.lower() for s in out}:
-            raise PlanError(f"stop[{i}]: {name!r} is listed twice; list each medication once")
+            raise PlanError(f"stop[{i}]: {short(name)} is listed twice; list each medication once")
         out.append(name.strip())
     return tuple(out)
 
 
 def expert_plan(case: "Case") -> Plan:
     """The plan in the case's key (recommended items, ``key.opioids`` and the medications ``key.stop``s)."""
+    case = _as_case(case)
     return Plan(case.key.plan, opioids=case.key.opioids or None, notes="expert plan", stop=case.key.stop or None)
 
 
@@ -187,8 +188,17 @@ def _score(ctx: Context, findings: list[Finding], comparison: ExpertComparison) 
     return int(round(total)), components
 
 
-def review_plan(case: "Case", plan: Union[Plan, Sequence[str]]) -> PlanReview:
-    """Review a plan for a case: score (0-100), components, findings and the comparison with the key."""
+def _as_case(case: Any) -> "Case":
+    """A Case object, or the case loaded from an id or path; PlanError for anything else."""
+    from ..cases import as_case
+
+    return as_case(case, PlanError)
+
+
+def review_plan(case: Union["Case", str], plan: Union[Plan, Sequence[str]]) -> PlanReview:
+    """Review a plan for a case (a Case or a case id, as ``simulate`` takes): score (0-100), components,
+    findings and the comparison with the key."""
+    case = _as_case(case)
     if not isinstance(plan, Plan):
         plan = Plan(plan)
     ctx = Context(case, plan)

@@ -53,9 +53,18 @@ def set_default_sink(hook: Optional[AttemptHook]) -> None:
     _SINKS = [hook] if hook else []
 
 
+def _check(attempt: Any) -> None:
+    if not isinstance(attempt, Attempt):
+        from ..errors import ProgressError
+        from .._validate import short
+
+        raise ProgressError(f"attempt: found {short(attempt)} ({type(attempt).__name__}); allowed: an Attempt")
+
+
 def default_sink(attempt: Attempt) -> None:
     """Send an attempt to the configured sink. Unless told otherwise, attempts are saved in the learner's
     progress store ($PAINKIT_HOME/progress.sqlite), which is opened on the first attempt."""
+    _check(attempt)
     if _SINKS is None:
         if _OPEN_STORE is None or _OPEN_STORE() is None:  # no store (or it cannot be opened: warned there)
             set_default_sink(None)
@@ -66,6 +75,7 @@ def default_sink(attempt: Attempt) -> None:
 def send(attempt: Attempt, hook: Optional[AttemptHook] = None) -> None:
     """Deliver a widget's attempt: to its ``on_attempt`` hook when given, else to ``default_sink``
     (looked up at call time, so a sink installed later, e.g. by painkit.progress, is honoured)."""
+    _check(attempt)
     if hook is not None:
         hook(attempt)
     else:

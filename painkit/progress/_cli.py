@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..errors import ProgressError, did_you_mean
 from ._exports import FORMATS, export_format
@@ -33,9 +34,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.out:
         print(f"export: give an output file ending {' or '.join(FORMATS)}, or --xapi OUT.json", file=sys.stderr)
         return 2
+    from ._store import default_path
+
     try:
         export_format(args.out)
-        with ProgressStore(args.store) as store:
+        source = Path(args.store) if args.store else default_path()
+        if not source.exists():  # never create an empty store just to export nothing
+            print(f"export: {source}: no progress store here (nothing recorded yet; widgets record attempts after "
+                  f"pk.progress.enable()); give --store PATH", file=sys.stderr)
+            return 1
+        with ProgressStore(source) as store:
             if args.learner is not None and args.learner not in store.learners():
                 print(f"export: no learner {args.learner!r} in {store.path}"
                       f"{did_you_mean(args.learner, store.learners())}", file=sys.stderr)

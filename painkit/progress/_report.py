@@ -217,7 +217,9 @@ class Report:
         page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head>"
                 f"<body>{self._body()}</body></html>")
         if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
+            from .._validate import write_atomic
+
+            write_atomic(path, page, ProgressError)
         return page
 
 
@@ -281,8 +283,11 @@ def _pick(names: list[str], learner: Optional[str]) -> Optional[str]:
     from ._session import current_learner
 
     if learner is not None:
-        if learner not in names:
-            raise ProgressError(f"no attempts by learner {learner!r}{did_you_mean(learner, names)}")
+        if not isinstance(learner, str) or learner not in names:
+            from .._validate import short
+
+            hint = did_you_mean(learner, names) if isinstance(learner, str) else ""
+            raise ProgressError(f"no attempts by learner {short(learner)}{hint}")
         return learner
     implicit = [n for n in (current_learner(), os.environ.get("PAINKIT_LEARNER")) if n in names]
     if implicit or len(names) <= 1:
@@ -302,10 +307,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     """``python -m painkit report``: write the self-study report as one self-contained HTML page."""
     try:
         rep = report(args.store, args.learner)
+        rep.to_html(args.out)
     except ProgressError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return 1
-    rep.to_html(args.out)
     s = rep.summary()
     print(f"wrote {args.out}: {s['attempts']} attempts, {s['cases_done']}/{s['cases']} cases done, "
           f"{s['competencies_covered']}/{s['competencies']} competencies covered")

@@ -49,9 +49,9 @@ def current_store() -> Optional[ProgressStore]:
 
 def set_learner(name: str) -> None:
     """Record this kernel's attempts under ``name`` from now on; write any attempts waiting for a name."""
-    name = str(name).strip()
-    if not name:
-        raise ProgressError("learner: empty name; allowed: any non-empty text")
+    from ._rows import check_learner
+
+    name = check_learner(name)  # refused here, never later attempt by attempt
     _S.learner = name
     if _S.store is not None:
         _S.store.learner = name
@@ -78,7 +78,13 @@ def enable(learner: Optional[str] = None, *, path: Union[str, Path, None] = None
     """Record every widget attempt from now on; return the store (None if it cannot be opened).
 
     ``beside=True``: when the file at the path is not a usable store, start a new one beside it.
+    A learner name that could not be stored (empty, over 200 characters, not ordinary text) is refused here
+    with a ProgressError, before any attempt is made.
     """
+    from ._rows import check_learner
+
+    if learner is not None:
+        learner = check_learner(learner)
     try:
         store = ProgressStore(path)
     except ProgressError as exc:
@@ -122,7 +128,11 @@ def _ask(store: ProgressStore) -> None:
         display(name_prompt(default=known[0] if len(known) == 1 else ""))
     elif sys.stdin is not None and sys.stdin.isatty():
         name = input(f"painkit: your name for the progress record ({store.path}): ").strip()
-        set_learner(name or getpass.getuser())
+        try:
+            set_learner(name or getpass.getuser())
+        except ProgressError as exc:
+            warnings.warn(f"{exc}; using your login name instead", ProgressWarning, stacklevel=2)
+            set_learner(getpass.getuser())
     else:
         set_learner(getpass.getuser())
 
@@ -141,7 +151,11 @@ def name_prompt(default: str = ""):
         if not name:
             status.value = "<b>Type a name first.</b>"
             return
-        set_learner(name)
+        try:
+            set_learner(name)
+        except ProgressError as exc:  # too long, odd characters: say so in the box, keep waiting
+            status.value = f"<b>{escape(str(exc))}</b>"
+            return
         status.value = f"Saving progress for <b>{escape(name)}</b>."
 
     text.observe(_save, "value")  # fires on Enter or leaving the box (continuous_update=False)

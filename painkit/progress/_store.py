@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from ._attempts import Attempt
 from ..errors import ProgressError
-from ._rows import SCHEMA_VERSION, _iso, _jsonable, _text, check_score
+from ._rows import SCHEMA_VERSION, _iso, _jsonable, _text, answer_json, check_score  # noqa: F401
 
 APP_ID = "painkit-progress"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -63,10 +63,11 @@ def default_path() -> Path:
 
 
 def _error(path: Path, problem: str, offer: bool = False) -> ProgressError:
-    msg = f"{path}: {problem}"
+    shown = str(path) if len(str(path)) <= 120 else str(path)[:60] + "..." + str(path)[-57:]
+    msg = f"{shown}: {problem}"
     if offer:
         msg += (f". The file was kept unchanged. To start a new progress store beside it, use "
-                f"ProgressStore.beside({str(path)!r}) (creates {_free_name(path).name}), or "
+                f"ProgressStore.beside({shown!r}) (creates {_free_name(path).name[:80]}), or "
                 f"pk.progress.enable(beside=True), or set $PAINKIT_HOME to another folder")
     err = ProgressError(msg)
     err.path = path  # type: ignore[attr-defined]
@@ -93,9 +94,29 @@ def attempt_row(attempt: Attempt, learner: Optional[str] = None) -> dict:
                             "pk.progress.enable('your name')")
     return {"uid": str(uuid.uuid4()), "learner": _text(name, "learner"), "case": _text(attempt.case, "case"),
             "step": _text(attempt.step, "step"),
-            "answer": json.dumps(attempt.answer, default=_jsonable, ensure_ascii=False),
-            "score": check_score(attempt.score), "feedback": str(attempt.feedback or ""),
+            "answer": answer_json(attempt.answer),
+            "score": check_score(attempt.score), "feedback": _feedback(attempt.feedback),
             "started": _iso(attempt.started, "started"), "finished": _iso(attempt.finished, "finished")}
+
+
+def _feedback(value: Any) -> str:
+    """Feedback text as stored: unpaired surrogates replaced (the attempt is kept), at most 100,000 characters."""
+    from ._rows import _clean
+
+    text = _clean(str(value or ""))
+    return text[:100_000]
+
+
+def _version(conn: sqlite3.Connection, path: Path) -> int:
+    """meta.schema_version as a whole number; ProgressError (file kept) when missing or not a number."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    value = row[0] if row else None
+    if not isinstance(value, (str, int)) or not str(value).strip().isdigit() or len(str(value)) > 6:
+        from .._validate import short
+
+        raise _error(path, f"meta.schema_version: found {short(value)}; allowed: a whole number from 1 to "
+                           f"{SCHEMA_VERSION}", offer=True)
+    return int(value)
 
 
 class ProgressStore:
@@ -116,13 +137,18 @@ class ProgressStore:
     # ---------------------------------------------------------------------------------------- opening
     def _open(self) -> sqlite3.Connection:
         path = self.path
-        if path.is_dir():
-            raise _error(path, "is a folder, not a progress store file")
-        if path.exists() and path.stat().st_size > 0:
-            with open(path, "rb") as fh:
-                if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-                    raise _error(path, "is not a painkit progress store (not an SQLite database; "
-                                       "corrupt or another program's file)", offer=True)
+        try:
+            if path.is_dir():
+                raise _error(path, "is a folder, not a progress store file")
+            if path.exists() and path.stat().st_size > 0:
+                with open(path, "rb") as fh:
+                    if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                        raise _error(path, "is not a painkit progress store (not an SQLite database; "
+                                           "corrupt or another program's file)", offer=True)
+        except OSError as exc:
+            from .._validate import os_problem
+
+            raise _error(path, os_problem(exc, "", "cannot be read").removeprefix(": ")) from None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
@@ -139,6 +165,10 @@ class ProgressStore:
             raise
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+                raise _error(path, "is in a folder (or is a file) painkit cannot write to; the store needs to "
+                                   "write its journal beside it. Copy it to a writable folder or set $PAINKIT_HOME "
+                                   "to one; the file was kept unchanged") from None
             raise _error(path, f"is not a readable painkit progress store ({exc})", offer=True) from None
         return conn
 
@@ -151,10 +181,14 @@ class ProgressStore:
         if app is None or app[0] != APP_ID:
             raise _error(self.path, "is an SQLite database but not a painkit progress store (tables: "
                                     f"{', '.join(sorted(tables))})", offer=True)
-        version = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+        version = _version(conn, self.path)
         if version > SCHEMA_VERSION:
             raise _error(self.path, f"was written by a newer painkit (schema version {version}; this painkit "
                                     f"reads up to {SCHEMA_VERSION}); upgrade painkit to open it")
+        lacking = [t for t in ("learners", "attempts") if t not in tables]
+        if version >= 1 and lacking:  # checked before anything is written (journal mode included)
+            raise _error(self.path, f"claims to be a painkit progress store (schema version {version}) but has no "
+                                    f"{' or '.join(lacking)} table", offer=True)
         return version
 
     @staticmethod
@@ -167,8 +201,7 @@ class ProgressStore:
     def _migrate(self, conn: sqlite3.Connection) -> None:
         with self._transaction(conn) as cur:  # re-read inside the lock: another process may have migrated
             has_meta = cur.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
-            version = int(cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]) \
-                if has_meta else 0
+            version = _version(conn, self.path) if has_meta else 0
             for target, _what, step in MIGRATIONS:
                 if target > version:
                     step(cur)
@@ -285,16 +318,16 @@ class ProgressStore:
     def schema_version(self) -> int:
         """The schema version recorded in the file's meta table."""
         with self._lock:
-            return int(self._connection().execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+            return _version(self._connection(), self.path)
 
     # ---------------------------------------------------------------------------------------- files
     def export(self, path: Union[str, Path], *, learner: Optional[str] = None) -> Path:
         """Write the attempts (or one learner's) to ``.csv`` or ``.jsonl``, stamped with painkit and schema
         versions so a class loader can check them."""
-        from ._exports import COLUMNS, write_export
+        from ._exports import COLUMNS, export_format, write_export
 
-        return write_export((dict(zip(COLUMNS, r)) for r in self._rows(learner)), path)
+        export_format(path)
+        return write_export([dict(zip(COLUMNS, r)) for r in self._rows(learner)], path)
 
     def import_(self, path: Union[str, Path]) -> int:
         """Add the attempts of a ``.csv`` / ``.jsonl`` export; rows already here (same uid) are skipped.

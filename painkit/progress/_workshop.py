@@ -41,10 +41,12 @@ class ClassData:
 
 def class_dir(folder: Union[str, Path, None] = None) -> Path:
     """The class exchange folder: the argument, else $PAINKIT_CLASS_DIR."""
-    chosen = folder or os.environ.get("PAINKIT_CLASS_DIR")
-    if not chosen:
+    from .._validate import path_arg
+
+    chosen = folder if folder is not None else os.environ.get("PAINKIT_CLASS_DIR")
+    if chosen is None or chosen == "":
         raise ProgressError("no class folder: pass one, or set PAINKIT_CLASS_DIR (the workshop's hub sets it)")
-    return Path(chosen)
+    return path_arg(chosen, "class folder", ProgressError)
 
 
 def hand_in(store: Any = None, folder: Union[str, Path, None] = None, learner: Optional[str] = None) -> Path:
@@ -53,19 +55,29 @@ def hand_in(store: Any = None, folder: Union[str, Path, None] = None, learner: O
     from ._session import current_learner
 
     store = store if store is not None else ProgressStore()
+    from ._rows import check_learner
+
     name = learner or current_learner() or os.environ.get("PAINKIT_LEARNER")
     if not name:
         raise ProgressError("hand_in: who is handing in? Set PAINKIT_LEARNER or pass learner=")
+    name = check_learner(name)
     target = class_dir(folder) / f"{_safe_name(name)}.jsonl"
-    tmp = target.with_name(f".{target.stem}.part.jsonl")  # hidden: load_class skips dot files
-    store.export(tmp, learner=name)
-    os.replace(tmp, target)  # a half-written file never replaces an earlier hand-in
-    return target
+    # export writes a hidden temporary file (load_class skips dot files) and renames it over the target, so a
+    # half-written file never replaces an earlier hand-in; OS errors are ProgressErrors
+    return store.export(target, learner=name)
 
 
 def _safe_name(name: str) -> str:
-    keep = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name.strip())
-    return keep.strip(".") or "learner"
+    """A file name for a learner: the name itself when it is already safe, else a safe form plus a short hash
+    of the exact name, so "Ana Smith" and "Ana/Smith" hand in to different files."""
+    import hashlib
+
+    keep = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_." else "_" for ch in name.strip())
+    keep = keep.strip(".")[:80]
+    if keep == name:
+        return keep
+    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{keep or 'learner'}-{digest}"
 
 
 def _read(path: Path):
@@ -94,8 +106,9 @@ def load_class(folder: Union[str, Path, None] = None) -> ClassData:
     for path in paths:
         try:
             frame, version = _read(path)
-        except (PainkitError, OSError, ValueError) as exc:
-            problems.append(f"{path.name}: unreadable, skipped ({exc})")
+        except Exception as exc:  # noqa: BLE001 - a hostile hand-in is reported and skipped, never fatal
+            reason = str(exc) if isinstance(exc, PainkitError) else type(exc).__name__
+            problems.append(f"{path.name}: unreadable, skipped ({reason[:300]})")
             files.append({"file": path.name, "learners": "", "attempts": 0, "version": None, "status": "unreadable"})
             continue
         if version and version != __version__:
@@ -110,7 +123,15 @@ def load_class(folder: Union[str, Path, None] = None) -> ClassData:
         if len(sources) > 1:
             problems.append(f"learner {learner!r} appears in {len(sources)} files ({', '.join(sorted(sources))}); "
                             "the same attempt is counted once")
-    attempts = attempts.drop_duplicates("uid", keep="last").reset_index(drop=True)
+    if len(attempts):
+        owners = attempts.groupby("uid")["learner"].nunique()
+        for uid in owners[owners > 1].index[:20]:
+            who = sorted(attempts.loc[attempts["uid"] == uid, "learner"].unique())
+            problems.append(f"attempt uid {str(uid)[:40]!r} is claimed by {len(who)} learners "
+                            f"({', '.join(map(repr, who[:5]))}); each learner's attempt is kept")
+    # the same attempt handed in twice (same uid AND learner) counts once; a uid reused by another learner
+    # never replaces the first learner's attempt
+    attempts = attempts.drop_duplicates(["uid", "learner"], keep="last").reset_index(drop=True)
     return ClassData(attempts, pd.DataFrame(files, columns=["file", "learners", "attempts", "version", "status"]),
                      problems)
 
@@ -155,12 +176,19 @@ def _plan_findings(rows) -> list[dict]:
     from ..cases import load_case
     from ..plans import Plan, review_plan
 
+    import re
+
+    from ..cases import CASE_ID
+
     out, cache = [], {}
     for r in rows.itertuples():
+        if not isinstance(r.case, str) or not re.fullmatch(CASE_ID.strip("^$"), r.case) \
+                or not isinstance(r.answer, dict):
+            continue  # a hand-in's case is a case id, never a path (checked before any file is opened)
         try:
             case = cache.get(r.case) or cache.setdefault(r.case, load_case(r.case))
             review = review_plan(case, Plan(r.answer.get("items", []), opioids=r.answer.get("opioids") or None))
-        except (PainkitError, AttributeError):
+        except (PainkitError, AttributeError, TypeError):
             continue  # a case this class folder does not have, or an answer from another version
         out += [{"learner": r.learner, "case": r.case, "code": f.code, "severity": f.severity} for f in review.findings]
     return out
@@ -170,6 +198,16 @@ def class_summary(data: ClassData, *, pass_score: Optional[float] = None) -> Cla
     """Summarise a class: accuracy per case and step, common wrong mechanism answers, plan scores,
     plan-review findings most often triggered, and learners who need help (see ``HELP_BELOW_PASS``)."""
     import pandas as pd
+
+    if not isinstance(data, ClassData):
+        from .._validate import short
+
+        raise ProgressError(f"data: found {short(data)} ({type(data).__name__}); allowed: the ClassData of "
+                            f"load_class(folder)")
+    if pass_score is not None:
+        from .._validate import number
+
+        pass_score = number(pass_score, "pass_score", ProgressError, allowed="a score from 0 to 100", lo=0, hi=100)
 
     from ..curriculum import load_map
 

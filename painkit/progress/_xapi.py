@@ -193,20 +193,17 @@ def statements(frame_or_store: Any, *, homepage: Optional[str] = None, base: str
 
 def write(path: Union[str, Path], statements: Iterable[dict]) -> Path:
     """Write statements as one JSON array (UTF-8); ProgressError names the path when it cannot be written."""
+    from .._validate import os_problem, write_atomic
+
     path = Path(path)
-    text = json.dumps(list(statements), ensure_ascii=False, indent=2) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
+    from ._rows import _clean
+
+    text = json.dumps(_clean(list(statements)), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)  # readers never see half a file
     except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        raise ProgressError(f"{path}: cannot be written ({exc.strerror or exc})") from None
-    return path
+        raise ProgressError(os_problem(exc, path.parent)) from None
+    return write_atomic(path, text, ProgressError)  # readers never see half a file
 
 
 # ------------------------------------------------------------------------------------------- checking

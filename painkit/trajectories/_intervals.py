@@ -7,6 +7,8 @@ from __future__ import annotations
 from statistics import NormalDist
 from typing import Callable
 
+import math
+
 import numpy as np
 
 
@@ -40,8 +42,9 @@ def newcombe_paired(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[
     p1, p2 = (both + only_b) / n, (both + only_a) / n        # p1: arm b, p2: arm a
     l1, u1 = wilson(both + only_b, n, level)
     l2, u2 = wilson(both + only_a, n, level)
-    margins = (both + only_b) * (only_a + neither) * (both + only_a) * (only_b + neither)
-    phi = (both * neither - only_a * only_b) / np.sqrt(margins) if margins > 0 else 0.0
+    # float: the product of four counts overflows int64 (and np.sqrt refuses a Python int) past ~55,000 patients
+    margins = float(both + only_b) * float(only_a + neither) * float(both + only_a) * float(only_b + neither)
+    phi = (both * neither - only_a * only_b) / math.sqrt(margins) if margins > 0 else 0.0
     d = p1 - p2
     lower = d - np.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
     upper = d + np.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))

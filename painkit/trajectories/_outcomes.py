@@ -128,10 +128,69 @@ class TrajectoryScores:
         return (f"<p><b>{NOTE}</b></p>" + self.summary.to_html(index=False, float_format=lambda v: f"{v:.3g}"))
 
 
+_SCORED = {"pain": 10, "function": 10, "pcs": 52, "mme": None}
+
+
+def checked_frame(frame: Any) -> pd.DataFrame:
+    """A trajectory frame checked column by column (and converted when it was read back from CSV or
+    parquet: adverse_event as text, patient/week as floats, flags as text). SimulationError names the column,
+    what was found and what is allowed."""
+    from .._validate import short
+
+    if not isinstance(frame, pd.DataFrame):
+        raise SimulationError(f"frame: found {short(frame)} ({type(frame).__name__}); allowed: a frame from "
+                              f"pk.simulate (or one read back from its CSV)")
+    dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if dup:
+        raise SimulationError(f"frame: column(s) {', '.join(map(short, dup[:5]))} appear twice; allowed: each "
+                              f"column once")
+    need = ["patient", "week", *_SCORED, "adverse_event", "dropped_out"]
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise SimulationError(f"frame: missing column(s) {', '.join(missing)}; give a frame from pk.simulate")
+    if frame.empty:
+        raise SimulationError("frame: no rows; give a frame from pk.simulate")
+    out = frame.copy(deep=False)
+    for col in ("patient", "week"):
+        v = pd.to_numeric(out[col], errors="coerce")
+        if v.dtype.kind not in "iuf":
+            raise SimulationError(f"frame.{col}: found {v.dtype} values; allowed: whole numbers >= 0")
+        bad = v.isna() | (v != v.round()) | (v < 0) | (v > 2**31)
+        if bad.any():
+            raise SimulationError(f"frame.{col}: found {short(out[col][bad].iloc[0])}; allowed: whole numbers >= 0")
+        out[col] = v.astype(np.int64)
+    for col, top in _SCORED.items():
+        v = pd.to_numeric(out[col], errors="coerce")
+        if v.dtype.kind not in "iuf":  # complex, bool
+            raise SimulationError(f"frame.{col}: found {v.dtype} values; allowed: real numbers")
+        bad = (v.isna() & out[col].notna()) | np.isinf(v) | (v < 0) | ((v > top) if top else False)
+        if bad.any():
+            allowed = f"numbers from 0 to {top}" if top else "numbers >= 0"
+            raise SimulationError(f"frame.{col}: found {short(out[col][bad].iloc[0])}; allowed: {allowed} (empty "
+                                  f"after a dropout)")
+        out[col] = v.astype(np.float64)
+    flags = out["dropped_out"]
+    if flags.dtype != bool:
+        mapped = flags.map(lambda x: {True: True, False: False, "True": True, "False": False,
+                                      1: True, 0: False}.get(x) if isinstance(x, (bool, str, int, np.bool_)) else None)
+        if mapped.isna().any():
+            raise SimulationError(f"frame.dropped_out: found {short(flags[mapped.isna()].iloc[0])}; allowed: "
+                                  f"True or False")
+        out["dropped_out"] = mapped.astype(bool)
+    ae = out["adverse_event"]
+    if not isinstance(ae.dtype, pd.CategoricalDtype):
+        if not all(x is None or isinstance(x, str) or (isinstance(x, float) and x != x) for x in ae.unique()):
+            raise SimulationError(f"frame.adverse_event: found {short(ae.dropna().iloc[0])}; allowed: an adverse "
+                                  f"event code (text) or empty")
+        out["adverse_event"] = pd.Categorical(ae.where(ae.notna(), None))
+    return out
+
+
 def patient_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per patient: baseline and final scores, pain change, responder flags (30% / 50%), function
     MCID, functional restoration, weeks to first 30% response, adverse events and dropout."""
     th = thresholds()
+    frame = checked_frame(frame)
     grid = layout(frame)
     pain, func, pcs = (wide(frame, c, grid).astype(np.float64) for c in ("pain", "function", "pcs"))
     ae, dropped, mme = (wide(frame, c, grid) for c in ("adverse_event", "dropped_out", "mme"))
@@ -209,6 +268,6 @@ def score_trajectories(frame: pd.DataFrame) -> TrajectoryScores:
     summary = pd.DataFrame(rows, columns=["outcome", "estimate", "lower", "upper", "n", "unit", "method"])
     summary.insert(1, "label", [labels[k][0] for k in summary["outcome"]])
     summary["definition"] = [labels[k][1] for k in summary["outcome"]]
-    weeks = int(frame["week"].max())
+    weeks = int(pd.to_numeric(frame["week"]).max())
     summary.attrs["note"] = NOTE
     return TrajectoryScores(per, summary, th, weeks)

@@ -15,7 +15,8 @@ import pandas as pd
 
 from ._params import params
 from ..errors import PainkitError
-from ._outcomes import NOTE, score_trajectories, thresholds, wide
+from .._validate import short, whole
+from ._outcomes import NOTE, checked_frame, score_trajectories, thresholds, wide
 
 
 def rules() -> dict[str, Any]:
@@ -62,6 +63,7 @@ def visit_weeks(weeks: int) -> list[int]:
 
 def eligible_patients(frame: pd.DataFrame) -> np.ndarray:
     """Patients still in follow-up at the last visit shown (a course that can be read to the end)."""
+    frame = checked_frame(frame)
     last = visit_weeks(int(frame["week"].max()))[-1]
     return np.flatnonzero(~wide(frame, "dropped_out")[:, last])
 
@@ -69,6 +71,8 @@ def eligible_patients(frame: pd.DataFrame) -> np.ndarray:
 def read_patient(frame: pd.DataFrame, patient: int) -> PatientReading:
     """Read one patient's visits: responder status and function MCID from ``score_trajectories`` on the
     visits shown, and the next step from the ``patient_reading`` rules."""
+    frame = checked_frame(frame)
+    patient = whole(patient, "patient", PainkitError, lo=0, hi=2**31)
     weeks = visit_weeks(int(frame["week"].max()))
     rows = frame[(frame["patient"] == patient) & (frame["week"] <= weeks[-1])]
     if rows.empty:
@@ -105,7 +109,12 @@ def _next_step(on_opioid: bool, improved: bool) -> tuple[str, dict]:
 def grade_reading(reading: PatientReading, responder: bool, next_step: str) -> tuple[float, str]:
     """Score (0-100) and feedback for a learner's reading of one patient."""
     steps = rules()["next_steps"]
-    if next_step not in steps:
+    if not isinstance(reading, PatientReading):
+        raise PainkitError(f"reading: found {short(reading)} ({type(reading).__name__}); allowed: a PatientReading "
+                           f"from read_patient")
+    if not isinstance(responder, (bool, np.bool_)):
+        raise PainkitError(f"responder: found {short(responder)}; allowed: True or False")
+    if not isinstance(next_step, str) or next_step not in steps:
         from ..errors import did_you_mean
 
         raise PainkitError(f"next_step: {next_step!r} is not one of {', '.join(steps)}{did_you_mean(next_step, steps)}")
@@ -121,6 +130,8 @@ def grade_reading(reading: PatientReading, responder: bool, next_step: str) -> t
 
 def pick_patient(frame: pd.DataFrame, seed: Optional[int] = 0) -> int:
     """A patient who completed the visits shown, chosen with a seeded generator (None: any)."""
+    if seed is not None:
+        seed = whole(seed, "seed", PainkitError, lo=0)
     pool = eligible_patients(frame)
     if pool.size == 0:
         raise PainkitError("frame: every patient dropped out before the last visit; run a larger cohort")

@@ -24,7 +24,7 @@ from ..formulary import recognise
 from ..errors import PlanError
 from .._findings import Finding, findings_frame, findings_html, render, sort_findings
 from ..formulary import table as opioid_table
-from ._outcomes import NOTE, SimulationError, score_trajectories, thresholds, wide
+from ._outcomes import NOTE, SimulationError, checked_frame, score_trajectories, thresholds, wide
 from ._regimen import get
 from ._schedules import Change, changes_of, compile_schedule
 from ._simulate import _catalog, _mme_of, same_case, schedule_of
@@ -77,6 +77,10 @@ class RevisionReview:
 def visit_summary(frame: pd.DataFrame, week: int) -> dict[str, Any]:
     """What the week-`week` visit shows: responders (IMMPACT 30%, dropouts count as non-responders, from
     ``score_trajectories``), function MCID, the share with each adverse event so far, MME/day at the visit."""
+    from .._validate import whole
+
+    frame = checked_frame(frame)
+    week = whole(week, "week", SimulationError, lo=0, hi=520)
     shown = frame[frame["week"] <= week]
     per = score_trajectories(shown).per_patient
     codes = wide(shown, "adverse_event")
@@ -118,6 +122,7 @@ def review_revision(case: Any, frame: pd.DataFrame, week: int, new_plan: Any, *,
                     catalog: Optional[Mapping[str, Any]] = None) -> RevisionReview:
     """Judge ``new_plan`` as a revision, at the week-``week`` visit, of the plan ``frame`` was following:
     score (0-100), findings (code, severity, message, source) and a summary of the visit and the change."""
+    frame = checked_frame(frame)  # a DataFrame with the simulate columns (attrs kept)
     case = same_case(frame, case)
     last = int(frame["week"].max()) if len(frame) else 0
     if isinstance(week, bool) or not isinstance(week, (int, np.integer)) or not 1 <= week <= last:

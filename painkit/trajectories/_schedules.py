@@ -32,21 +32,28 @@ def plan_parts(plan: Any) -> tuple[list[str], list[Mapping[str, Any]]]:
     """(intervention ids, opioid prescriptions) of a Plan, a list of ids, a mapping or None (no treatment)."""
     if plan is None:
         return [], []
+    from .._validate import listed, short
+
     if isinstance(plan, str):
-        raise PlanError(f"plan: found the string {plan!r}; give pk.Plan([...]) or a list of intervention ids")
+        raise PlanError(f"plan: found the string {short(plan)}; give pk.Plan([...]) or a list of intervention ids")
     if isinstance(plan, Mapping):
+        extra = [short(k) for k in plan if k not in ("items", "opioids", "stop", "notes")]
+        if extra:
+            raise PlanError(f"plan: unknown key(s) {', '.join(extra[:5])}; allowed: items, opioids, stop, notes")
         items, rx = plan.get("items", []), plan.get("opioids") or []
     elif hasattr(plan, "items") and not callable(plan.items):
         items, rx = plan.items, getattr(plan, "opioids", None) or []
     else:
         items, rx = plan, []
-    items = list(items)
+    items = listed(items, "plan", PlanError, limit=500,
+                   example="give pk.Plan([...]), a list of intervention ids, or None for no treatment")
+    rx = listed(rx, "plan.opioids", PlanError, limit=100, example="give a list of prescriptions")
     for i, iid in enumerate(items):
         if not isinstance(iid, str):
             hint = ("; for a plan schedule give (week, plan) pairs, e.g. [(0, plan_a), (4, plan_b)]"
                     if isinstance(iid, Mapping) or hasattr(iid, "items") else "")
-            raise PlanError(f"plan.items[{i}]: found {iid!r}; an item is an intervention id string{hint}")
-    return items, list(rx)
+            raise PlanError(f"plan.items[{i}]: found {short(iid)}; an item is an intervention id string{hint}")
+    return items, rx
 
 
 def plan_stop(plan: Any) -> tuple[str, ...]:
@@ -54,9 +61,11 @@ def plan_stop(plan: Any) -> tuple[str, ...]:
     stop = plan.get("stop") if isinstance(plan, Mapping) else getattr(plan, "stop", None)
     if stop is None:
         return ()
-    if isinstance(stop, str) or not isinstance(stop, Sequence):
-        raise PlanError(f"plan.stop: found {stop!r}; give a list of current medications, e.g. ['tramadol']")
-    return tuple(str(s) for s in stop)
+    if isinstance(stop, str) or not isinstance(stop, Sequence) or not all(isinstance(x, str) for x in stop):
+        from .._validate import short
+
+        raise PlanError(f"plan.stop: found {short(stop)}; give a list of current medications, e.g. ['tramadol']")
+    return tuple(stop)
 
 
 def jsonable(prescription: Any) -> dict[str, Any]:
@@ -116,7 +125,9 @@ def changes_of(schedule: Any, weeks: int) -> list[Change]:
                                   f"[(0, plan_a), (4, plan_b)]")
         week, plan = entry
         if isinstance(week, bool) or not isinstance(week, (int, np.integer)):
-            raise SimulationError(f"{where}: week {week!r} is not a whole number of weeks")
+            from .._validate import short
+
+            raise SimulationError(f"{where}: week {short(week)} is not a whole number of weeks")
         if i == 0 and week != 0:
             raise SimulationError(f"{where}: the first change is at week {week}; a schedule starts at week 0 "
                                   f"with the plan the cohort starts on, e.g. [(0, plan_a), ({max(int(week), 1)}, "

@@ -31,6 +31,13 @@ COLUMNS = ("patient", "week", "pain", "peg", "function", "pcs", "mme", "adherent
 MAX_PATIENTS = 2_000_000
 MAX_WEEKS = 520
 MAX_PATIENT_WEEKS = 30_000_000   # about 1 GB of frame
+# Memory guard: a run's peak is about BYTES_PER_PATIENT_WEEK per patient-week (measured with tracemalloc:
+# 63 B at 100,000 x 12 weeks, 73 B at 30 M patient-weeks; frames keep 29 B); a run may use MEMORY_SHARE of the
+# learner's kernel memory: $MEM_LIMIT (bytes, set by JupyterHub's spawner from c.Spawner.mem_limit), else
+# $PAINKIT_MEM_LIMIT (e.g. "4G" on a workstation), else the hub config's default per-learner limit.
+BYTES_PER_PATIENT_WEEK = 80
+MEMORY_SHARE = 0.6
+HUB_MEM_LIMIT = "1G"  # deploy/jupyterhub/jupyterhub_config.py: c.Spawner.mem_limit default (a test checks they agree)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -74,14 +81,49 @@ def baseline_mme(case: Any) -> float:
     return float(summarise(parsed).total) if parsed else 0.0
 
 
-def _sizes(n_patients: Any, weeks: Any) -> tuple[int, int]:
-    for name, value, top in (("n_patients", n_patients, MAX_PATIENTS), ("weeks", weeks, MAX_WEEKS)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= top:
-            raise SimulationError(f"{name}: found {value!r}; allowed: a whole number from 1 to {top:,}")
-    if n_patients * (weeks + 1) > MAX_PATIENT_WEEKS:
-        raise SimulationError(f"n_patients x (weeks + 1) = {n_patients * (weeks + 1):,} patient-weeks; allowed: at "
+def _bytes(text: str) -> int:
+    """'1G', '512M', '1.5G' or a byte count as bytes (JupyterHub's mem_limit notation)."""
+    units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    text = text.strip().upper()
+    if text[-1:] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(float(text))
+
+
+def memory_limit() -> int:
+    """Bytes of memory the learner's kernel may use (see HUB_MEM_LIMIT above for where it comes from)."""
+    import os
+
+    for var in ("MEM_LIMIT", "PAINKIT_MEM_LIMIT"):
+        value = os.environ.get(var, "")
+        try:
+            if value and _bytes(value) > 0:
+                return _bytes(value)
+        except (ValueError, OverflowError):
+            continue
+    return _bytes(HUB_MEM_LIMIT)
+
+
+def _sizes(n_patients: Any, weeks: Any, arms: int = 1) -> tuple[int, int]:
+    from .._validate import whole
+
+    n = whole(n_patients, "n_patients", SimulationError, lo=1, hi=MAX_PATIENTS)
+    w = whole(weeks, "weeks", SimulationError, lo=1, hi=MAX_WEEKS)
+    cells = n * (w + 1)
+    if cells > MAX_PATIENT_WEEKS:
+        raise SimulationError(f"n_patients x (weeks + 1) = {cells:,} patient-weeks; allowed: at "
                               f"most {MAX_PATIENT_WEEKS:,} (use fewer patients or weeks)")
-    return int(n_patients), int(weeks)
+    budget = int(memory_limit() * MEMORY_SHARE)
+    need = cells * arms * BYTES_PER_PATIENT_WEEK
+    if need > budget:
+        fit = max(1, budget // (BYTES_PER_PATIENT_WEEK * arms * (w + 1)))
+        per = f" x {arms} plans" if arms > 1 else ""
+        raise SimulationError(
+            f"n_patients={n:,}, weeks={w}{per}: needs about {need / 2**30:.1f} GB; this kernel has "
+            f"{memory_limit() / 2**30:.1f} GB (the hub's per-learner limit, $MEM_LIMIT), so a run may use "
+            f"{budget / 2**30:.1f} GB; run a smaller cohort: at most n_patients={fit:,} for {w} "
+            f"weeks (1,000 patients already give intervals of about +/-3 percentage points)")
+    return n, w
 
 
 def _rng(seed: Union[int, np.random.Generator, None]) -> np.random.Generator:
@@ -164,6 +206,11 @@ def branch(frame: pd.DataFrame, week: int, plan: Any, *, weeks: Optional[int] = 
     Re-simulates the frame's schedule up to ``week`` plus the change (deterministic: same seed, same draws
     whatever the plan). ``weeks`` extends or shortens the run (default: the frame's); give ``case`` for a case
     not loadable by its id and ``catalog`` when the frame was simulated with a custom catalog."""
+    if not isinstance(frame, pd.DataFrame):
+        from .._validate import short
+
+        raise SimulationError(f"frame: found {short(frame)} ({type(frame).__name__}); allowed: a frame from "
+                              f"pk.simulate or pk.branch")
     attrs = frame.attrs
     missing = [k for k in ("case", "schedule", "seed", "n_patients", "weeks") if k not in attrs]
     if missing:
@@ -173,7 +220,7 @@ def branch(frame: pd.DataFrame, week: int, plan: Any, *, weeks: Optional[int] = 
                               "weekly draws cannot be replayed; simulate with seed=<whole number> to branch")
     if attrs.get("catalog") == "custom" and catalog is None:
         raise SimulationError("catalog: the frame was simulated with a custom catalog; pass it as catalog=...")
-    _, total = _sizes(int(attrs["n_patients"]), attrs["weeks"] if weeks is None else weeks)
+    _, total = _sizes(attrs["n_patients"], attrs["weeks"] if weeks is None else weeks)
     if isinstance(week, bool) or not isinstance(week, (int, np.integer)) or not 0 <= week < int(total):
         raise SimulationError(f"week: found {week!r}; allowed: a visit week from 0 to {int(total) - 1} (the new "
                               f"plan acts from the week after)")
@@ -236,6 +283,9 @@ def compare_plans(case: Any, plans: Mapping[str, Any], n_patients: int = 1000, w
 
     if not isinstance(plans, Mapping) or len(plans) < 2:
         raise SimulationError("plans: give a mapping of at least two named plans, e.g. {'A': plan_a, 'B': plan_b}")
+    if len(plans) > 20 or not all(isinstance(k, str) and 0 < len(k) <= 80 for k in plans):
+        raise SimulationError("plans: allowed: 2 to 20 plans named by short text, e.g. {'A': plan_a, 'B': plan_b}")
+    _sizes(n_patients, weeks, arms=len(plans))
     case = _case(case)
     catalog = _catalog(catalog)
     if seed is None:

@@ -13,7 +13,7 @@ class CaseView:
     def __init__(self, case: Union[Case, str]):
         import ipywidgets as w
 
-        self.case = load_case(case) if isinstance(case, str) else case
+        self.case = case if isinstance(case, Case) else load_case(case)  # CaseError for anything else
         self.page = w.HTML(value=case_html(self.case, key=False))
         self.button = w.ToggleButton(value=False, description="Show the expert key", icon="key")
         self.button.observe(lambda change: self.show_key(change["new"]), names="value")

@@ -13,6 +13,8 @@ from typing import Optional, Union
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now, send
 from ..cases import GRADES, MECHANISMS, Case, load_case
+from ..errors import MechanismError
+from .._validate import short, strings
 from ..errors import PainkitError
 from ..mechanisms import (FINDINGS, STEP, Feedback, assessment_html, check_answer, classify, feedback_html,
                           finding_label, normalize_answer)
@@ -67,8 +69,17 @@ class MechanismQuiz:
                findings: Union[list[str], dict[str, list[str]], None] = None) -> None:
         """Tick ``mechanisms`` (others are cleared), with grades {mechanism: grade} and findings either
         {mechanism: [finding, ...]} or one list cited for every ticked mechanism."""
+        from collections.abc import Mapping
+
+        mechanisms = strings(mechanisms, "mechanisms", MechanismError,
+                             example="give a list of mechanisms, e.g. ['nociceptive']")
         grades = grades or {}
-        per = findings if isinstance(findings, dict) else {m: list(findings or []) for m in mechanisms}
+        if not isinstance(grades, Mapping):
+            raise MechanismError(f"grades: found {short(grades)} ({type(grades).__name__}); give a mapping "
+                                 f"{{mechanism: grade}}, e.g. {{'neuropathic': 'probable'}}")
+        if findings is not None and not isinstance(findings, Mapping):
+            findings = strings(findings, "findings", MechanismError, example="give a list of finding ids")
+        per = findings if isinstance(findings, Mapping) else {m: list(findings or []) for m in mechanisms}
         answer = normalize_answer([{"mechanism": m, "grade": grades.get(m), "findings": per.get(m, [])}
                                    for m in mechanisms])  # clear MechanismError for unknown names
         chosen = {a["mechanism"]: a for a in answer}

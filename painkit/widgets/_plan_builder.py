@@ -17,8 +17,9 @@ from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now, send
 from ..cases import Case, load_case
 from ..formulary import CATEGORIES, load_catalog
-from ..errors import PainkitError
+from ..errors import PainkitError, PlanError
 from .._findings import SEVERITIES, findings_html
+from .._validate import number, strings
 from ..formulary import mme, table
 
 STEP = "plan"
@@ -142,8 +143,9 @@ class PlanBuilder:
             self._hold = False
 
     def select(self, items: Iterable[str]) -> None:
-        """Tick exactly ``items`` (others are cleared). Unknown ids are shown as a message, not raised."""
-        items = list(items)
+        """Tick exactly ``items`` (others are cleared). Unknown ids are shown as a message, not raised; a value
+        that is not a list of ids is a PlanError."""
+        items = strings(items, "items", PlanError, example="give a list of intervention ids, e.g. ['cbt']")
         unknown = [i for i in items if i not in self.boxes]
         with self._batch():
             for iid, box in self.boxes.items():
@@ -154,21 +156,30 @@ class PlanBuilder:
         """Fill the opioid row as a learner would; an unknown drug or unit is shown as the engine's message."""
         row = self.opioid
         drugs = table()["drugs"]
-        if drug not in drugs or unit not in row.unit.options:
+        if not isinstance(drug, str) or not isinstance(unit, str) or drug not in drugs \
+                or unit not in row.unit.options:
             rx = {"drug": drug, "dose": dose, "unit": unit, **({} if per_day is None else {"per_day": per_day})}
             self._show_error(self._engine_message(rx))
+            return
+        try:  # the same finite-number checks as the engine; the message is shown, not raised
+            dose = number(dose, "dose", PlanError, allowed="dose as a finite number")
+            per_day = 0.0 if per_day is None else number(per_day, "per_day", PlanError,
+                                                          allowed="per_day as a finite number")
+        except PlanError as exc:
+            self._show_error(str(exc))
             return
         with self._batch():
             row.drug.value = drug
             row.unit.value = unit
-            row.dose.value = float(dose)
-            row.per_day.value = float(per_day or 0)
+            row.dose.value = dose
+            row.per_day.value = per_day
         self._refresh()
 
     def stop(self, medications: Iterable[str]) -> None:
         """Tick exactly these current medications (names as in the case) to stop; others are kept. Names
         the case does not list are passed to the engine, whose message says what is allowed."""
-        names = list(medications)
+        names = strings(medications, "stop", PlanError, example="give a list of current medications, e.g. "
+                        "['ibuprofen']")
         with self._batch():
             for name, box in self.stops.items():
                 box.value = name in names

@@ -57,7 +57,10 @@ class SelfCheck:
                  on_attempt: Optional[AttemptHook] = None):
         import ipywidgets as w
 
-        ids = [question_id_or_ids] if isinstance(question_id_or_ids, str) else list(question_id_or_ids)
+        from .._validate import strings
+
+        ids = [question_id_or_ids] if isinstance(question_id_or_ids, str) else strings(
+            question_id_or_ids, "question ids", SelfCheckError, example="give a question id or a list of them")
         if not ids:
             raise SelfCheckError("SelfCheck needs at least one question id")
         bank = load_bank()

@@ -19,7 +19,7 @@ from typing import Any, Optional, Union
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now, send
 from ..cases import Case, load_case
-from ..errors import PainkitError
+from ..errors import PainkitError, PlanError
 
 STEP = "trajectory"
 REVISION_STEP = "revision"
@@ -203,15 +203,23 @@ class TrajectoryExplorer:
         """Tick exactly ``items`` for the week-4 revision (and choose keep / raise / halve / stop for the plan's
         opioid prescriptions); returns the revised plan, or None with a message for an unknown id."""
         from ..errors import did_you_mean
+        from .._validate import strings
 
+        try:
+            items = strings(items, "revision", PlanError, example="give a list of intervention ids")
+        except PlanError as exc:
+            self._show_error(str(exc))
+            return None
         unknown = [i for i in items if i not in self.revision_boxes]
         doses = [value for _, value in OPIOID_CHOICES]
         if unknown:
             self._show_error(f"revision: {unknown[0]!r} is not an intervention id"
                              f"{did_you_mean(unknown[0], self.revision_boxes)}; see painkit.interventions()")
             return None
-        if opioid_dose is not None and opioid_dose not in doses:
-            self._show_error(f"opioid_dose: {opioid_dose!r} is not one of {', '.join(doses)}")
+        if opioid_dose is not None and (not isinstance(opioid_dose, str) or opioid_dose not in doses):
+            from .._validate import short
+
+            self._show_error(f"opioid_dose: {short(opioid_dose)} is not one of {', '.join(doses)}")
             return None
         for iid, box in self.revision_boxes.items():
             box.value = iid in items
