@@ -12,10 +12,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from painkit.attempts import Attempt
-from painkit.competencies import case_tags
+from painkit.progress import Attempt
+from painkit.curriculum import case_tags
 from painkit.progress import ProgressStore
-from painkit.report import report
+from painkit.progress import report
 
 STEPS = ["assessment", "mechanism", "plan", "trajectory", "revision"]
 T0 = datetime(2025, 1, 1, 8, tzinfo=timezone.utc)

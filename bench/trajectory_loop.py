@@ -11,9 +11,10 @@ import math
 
 import numpy as np
 
-from painkit import cohort as engine, population
-from painkit.regimen import compile_plan
-from painkit.trajectories import _case, _catalog, _mme_of, baseline_mme, plan_parts, thresholds
+from painkit.trajectories import _step as engine
+from painkit.trajectories import _population as population
+from painkit.trajectories._regimen import compile_plan
+from painkit.trajectories._simulate import _case, _catalog, _mme_of, baseline_mme, plan_parts, thresholds
 
 
 def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[str, np.ndarray]:

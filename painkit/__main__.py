@@ -8,11 +8,11 @@ from importlib import import_module
 # subcommand -> (module, function, help). Each function takes the parsed args and returns an exit code;
 # each module adds its own arguments with ``add_arguments(name, parser)`` when it defines one.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "validate": ("painkit.cli", "cmd_validate", "check every case file in a folder; one line per problem"),
-    "schema": ("painkit.cli", "cmd_schema", "print the JSON Schema of a case file"),
-    "new-case": ("painkit.cli", "cmd_new_case", "write a commented case template"),
-    "report": ("painkit.report", "cmd_report", "write a learner's self-study report as one HTML page"),
-    "export": ("painkit.exports", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
+    "validate": ("painkit.cases._cli", "cmd_validate", "check every case file in a folder; one line per problem"),
+    "schema": ("painkit.cases._cli", "cmd_schema", "print the JSON Schema of a case file"),
+    "new-case": ("painkit.cases._cli", "cmd_new_case", "write a commented case template"),
+    "report": ("painkit.progress._report", "cmd_report", "write a learner's self-study report as one HTML page"),
+    "export": ("painkit.progress._exports", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
                "statements (--xapi)"),
 }
 

@@ -14,7 +14,7 @@ def _run(code: str, home, learner: str = "amara") -> str:
 
 def test_attempts_are_saved_by_default(tmp_path):
     out = _run("""
-        from painkit.attempts import Attempt, default_sink
+        from painkit.progress._attempts import Attempt, default_sink
         default_sink(Attempt(case="lbp-chronic", step="mechanism", answer=["nociceptive"], score=100))
         import painkit as pk
         rows = pk.ProgressStore().attempts()
@@ -26,7 +26,7 @@ def test_attempts_are_saved_by_default(tmp_path):
 
 def test_an_explicit_sink_replaces_the_store(tmp_path):
     out = _run("""
-        from painkit import attempts
+        from painkit.progress import _attempts as attempts
         got = []
         attempts.set_default_sink(got.append)
         attempts.default_sink(attempts.Attempt(case="c", step="plan", answer={}, score=50))

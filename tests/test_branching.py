@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import painkit as pk
-from painkit import population
+from painkit.trajectories import _population as population
 from painkit.errors import PainkitError, PlanError
-from painkit.trajectories import wide
+from painkit.trajectories._simulate import wide
 from test_trajectories import _entry  # the fake-catalog entry helper (plain mappings the engine reads)
 
 FAKE = {
@@ -250,7 +250,7 @@ def test_a_lower_prescription_is_reached_by_a_taper(no_meds):
 
 
 def test_branches_chart_stays_under_the_row_limit(lbp):
-    from painkit import charts
+    from painkit.charts import _charts as charts
 
     kept = pk.simulate(lbp, ["nsaid_oral"], n_patients=20_000, weeks=12, seed=0)
     revised = pk.branch(kept, 4, ["nsaid_oral", "cbt"])

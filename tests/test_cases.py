@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import painkit as pk
-from painkit.cases import parse_case, read_case
+from painkit.cases._case import parse_case, read_case
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad_cases"

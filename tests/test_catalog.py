@@ -5,8 +5,9 @@ import pytest
 from pydantic import ValidationError
 
 import painkit as pk
-from painkit import catalog, yamlio
-from painkit.cases import parse_case
+from painkit.formulary import _catalog as catalog
+from painkit import _yamlio as yamlio
+from painkit.cases._case import parse_case
 from painkit.errors import CaseError, PlanError
 
 BRIEF_IDS = {
@@ -111,7 +112,7 @@ def test_every_contraindication_code_is_a_plan_rule():
 
 
 def test_interacting_classes_agree_with_the_interaction_rules():
-    from painkit.drugnames import expand
+    from painkit.formulary._names import expand
 
     for rule in yamlio.data_file("plan_rules.yaml")["interactions"]:
         a, b = rule["classes"]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 import painkit as pk
-from painkit import InstrumentError, instrument_registry, instruments
+from painkit import InstrumentError
+from painkit.instruments import _registry as instrument_registry
+from painkit.instruments import _score as instruments
 
 
 @pytest.mark.parametrize("before, after, percent, category", [

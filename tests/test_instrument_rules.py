@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 import painkit as pk
-from painkit import InstrumentError, instruments
+from painkit import InstrumentError
+from painkit.instruments import _score as instruments
 
 # --------------------------------------------------------------------------------------------------
 # STarT Back (Hill 2008): overall = items 1-9; psychosocial = items 5-9;

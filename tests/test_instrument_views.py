@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import painkit as pk
-from painkit import InstrumentError, attempts
+from painkit import InstrumentError
+from painkit.progress import _attempts as attempts
 from painkit.widgets import InstrumentForm
 
 PCS_WEEK0 = [3, 3, 2, 3, 2, 3, 2, 3, 3, 2, 3, 3, 2]  # lbp-chronic, first visit

@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 import painkit as pk
-from painkit.cases import REPO_CASES, parse_case
-from painkit.library import case_index, coverage
+from painkit.cases._case import REPO_CASES, parse_case
+from painkit.cases._library import case_index, coverage
 
 CURRICULUM_CONDITIONS = {
     "chronic low back pain": {"chronic_low_back_pain"},

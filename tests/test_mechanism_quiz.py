@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import painkit as pk
-from painkit import attempts
-from painkit.cases import Case
-from painkit.widgets.mechanism_quiz import MechanismQuiz
+from painkit.progress import _attempts as attempts
+from painkit.cases._case import Case
+from painkit.widgets._mechanism_quiz import MechanismQuiz
 
 
 def _case(**changes) -> Case:

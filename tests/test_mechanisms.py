@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import painkit as pk
-from painkit.cases import GRADES, MECHANISMS, Case
-from painkit.mechanisms import FINDINGS, InsufficientFindings, classify, check_answer, criteria
+from painkit.cases._case import GRADES, MECHANISMS, Case
+from painkit.mechanisms._classify import FINDINGS, InsufficientFindings, classify, check_answer, criteria
 
 UNLIKELY = {"nociceptive": "unlikely", "neuropathic": "unlikely", "nociplastic": "unlikely"}
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 import painkit as pk
-from painkit import opioids
-from painkit.cases import Medication
-from painkit.drugnames import allergy_groups, recognise
+from painkit.formulary import _opioids as opioids
+from painkit.cases._case import Medication
+from painkit.formulary._names import allergy_groups, recognise
 from painkit.errors import PlanError
 
 # CDC 2022 MME conversion factors (clinical reference section 15; VERIFIED). Fentanyl is per mcg/h.

@@ -8,10 +8,10 @@ from html import unescape
 import pytest
 
 import painkit as pk
-from painkit import attempts
-from painkit.cases import Case
-from painkit.widgets import plan_builder
-from painkit.widgets.plan_builder import PlanBuilder
+from painkit.progress import _attempts as attempts
+from painkit.cases._case import Case
+from painkit.widgets import _plan_builder as plan_builder
+from painkit.widgets._plan_builder import PlanBuilder
 
 OXY = {"drug": "oxycodone", "dose": 10, "unit": "mg", "per_day": 3}
 
@@ -186,7 +186,7 @@ def test_disclaimer_is_shown():
 
 
 def test_component_chart_has_one_bar_per_component():
-    from painkit.charts import plan_components
+    from painkit.charts._charts import plan_components
 
     case = pk.load_case("lbp-chronic")
     review = pk.review_plan(case, pk.Plan(["nsaid_oral"]))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 import painkit as pk
-from painkit import yamlio
-from painkit.cases import Case
+from painkit import _yamlio as yamlio
+from painkit.cases._case import Case
 from painkit.errors import PlanError
-from painkit.plans import Plan, expert_plan, review_plan
+from painkit.plans._review import Plan, expert_plan, review_plan
 
 NOCI = {"nociceptive": "likely", "neuropathic": "unlikely", "nociplastic": "unlikely"}
 NEURO = {"nociceptive": "unlikely", "neuropathic": "probable", "nociplastic": "unlikely"}
@@ -229,7 +229,7 @@ def test_moud_is_not_an_opioid_started_for_pain():
     ("benzodiazepine", [3]),
 ])
 def test_stop_entries_match_by_name_drug_or_class(entry, expected):
-    from painkit.stopping import matches
+    from painkit.plans._discontinuation import matches
 
     meds = make_case(medications=["ibuprofen (Advil)", "naproxen", OXY_ER, "alprazolam (Xanax)"]).medications
     assert matches(entry, meds) == expected
@@ -375,7 +375,7 @@ def test_expert_plans_carry_the_key_stop_list():
 
 
 def test_a_case_key_stopping_a_medication_she_does_not_take_is_a_case_error():
-    from painkit.cases import REPO_CASES, parse_case
+    from painkit.cases._case import REPO_CASES, parse_case
     from painkit.errors import CaseError
 
     data = yamlio.read(REPO_CASES / "palliative-care.yaml")

@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 
 import painkit
-from painkit import attempts as attempts_mod
-from painkit import progress, session
-from painkit.attempts import Attempt
+from painkit.progress import _attempts as attempts_mod
+from painkit.progress import _store as progress
+from painkit.progress import _session as session
+from painkit.progress._attempts import Attempt
 from painkit.errors import ProgressError
-from painkit.progress import SCHEMA_VERSION, ProgressStore
+from painkit.progress._store import SCHEMA_VERSION, ProgressStore
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 INJECTION = "x'); DROP TABLE attempts;--"
@@ -176,8 +177,8 @@ def test_a_locked_store_is_waited_for_not_reported(store_path, monkeypatch):
 CRASH_CHILD = textwrap.dedent("""
     import sys, time
     from datetime import datetime, timezone
-    from painkit.attempts import Attempt
-    from painkit.progress import ProgressStore
+    from painkit.progress._attempts import Attempt
+    from painkit.progress._store import ProgressStore
 
     store = ProgressStore(sys.argv[1], learner="crash")
     for i in range(50):
@@ -313,7 +314,7 @@ def test_export_carries_versions(tmp_path, suffix):
     with ProgressStore(tmp_path / "a.sqlite") as a:
         _tricky(a)
         out = a.export(tmp_path / f"x{suffix}", learner="ana")
-    from painkit.exports import read_export
+    from painkit.progress._exports import read_export
 
     frame = read_export(out)
     assert list(frame["learner"]) == ["ana"]

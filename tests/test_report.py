@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 
 import painkit
-from painkit import competencies, report as report_mod
+from painkit.curriculum import _competencies as competencies
+from painkit.progress import _report as report_mod
 from painkit.__main__ import main
-from painkit.attempts import Attempt
-from painkit.competencies import CaseTags, CompetencyError, load_map
+from painkit.progress._attempts import Attempt
+from painkit.curriculum._competencies import CaseTags, CompetencyError, load_map
 from painkit.errors import ProgressError
-from painkit.progress import ProgressStore
+from painkit.progress._store import ProgressStore
 
 DAY1 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 DAY2 = datetime(2025, 3, 2, 9, 0, tzinfo=timezone.utc)

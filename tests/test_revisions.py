@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import painkit as pk
-from painkit import revisions
+from painkit.trajectories import _revisions as revisions
 from painkit.errors import PainkitError
 
 OXY_45 = [{"drug": "oxycodone", "dose": 10, "unit": "mg", "per_day": 3}]     # 30 mg/day x 1.5 = 45 MME/day

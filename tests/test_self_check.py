@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 import painkit
-from painkit import attempts, yamlio
-from painkit.attempts import Attempt
+from painkit.progress import _attempts as attempts
+from painkit import _yamlio as yamlio
+from painkit.progress._attempts import Attempt
 from painkit.errors import PainkitError
-from painkit.widgets.self_check import SelfCheck
-from painkit.foundations import (
+from painkit.widgets._self_check import SelfCheck
+from painkit.curriculum._foundations import (
     QuestionBank, SelfCheckError, check_self, load_bank, question_ids, validate_bank,
 )
 

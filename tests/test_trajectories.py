@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 import painkit as pk
-from painkit import charts, intervals
-from painkit import trajectories as tr
+from painkit.charts import _charts as charts
+from painkit.trajectories import _intervals as intervals
+from painkit.trajectories import _simulate as tr
 from painkit.errors import PainkitError, PlanError
 
 MULTIMODAL_NEURO = ["duloxetine", "pregabalin", "therapeutic_exercise"]

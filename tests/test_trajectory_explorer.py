@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 import painkit as pk
-from painkit import attempts, patient_reading
-from painkit.widgets.trajectory_explorer import TrajectoryExplorer
+from painkit.progress import _attempts as attempts
+from painkit.trajectories import _reading as patient_reading
+from painkit.widgets._trajectory_explorer import TrajectoryExplorer
 
 OXY = [{"drug": "oxycodone", "dose": 5, "unit": "mg", "per_day": 3}]
 

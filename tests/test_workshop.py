@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import painkit as pk
-from painkit.attempts import Attempt
-from painkit.workshop import class_summary, demo_class, hand_in, load_class
+from painkit.progress._attempts import Attempt
+from painkit.progress._workshop import class_summary, demo_class, hand_in, load_class
 
 
 def _store(tmp_path, name, rows):

@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 import painkit
-from painkit import xapi, yamlio
-from painkit.attempts import Attempt
+from painkit.progress import _xapi as xapi
+from painkit import _yamlio as yamlio
+from painkit.progress._attempts import Attempt
 from painkit.errors import ProgressError
-from painkit.exports import read_export
-from painkit.progress import ProgressStore
+from painkit.progress._exports import read_export
+from painkit.progress._store import ProgressStore
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)

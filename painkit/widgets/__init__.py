@@ -9,12 +9,12 @@ from importlib import import_module
 from typing import Any
 
 _LAZY = {
-    "CaseView": "case_view",
-    "InstrumentForm": "instrument_form",
-    "MechanismQuiz": "mechanism_quiz",
-    "PlanBuilder": "plan_builder",
-    "TrajectoryExplorer": "trajectory_explorer",
-    "SelfCheck": "self_check",
+    "CaseView": "_case_view",
+    "InstrumentForm": "_instrument_form",
+    "MechanismQuiz": "_mechanism_quiz",
+    "PlanBuilder": "_plan_builder",
+    "TrajectoryExplorer": "_trajectory_explorer",
+    "SelfCheck": "_self_check",
 }
 __all__ = sorted(_LAZY)
 

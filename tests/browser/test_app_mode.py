@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ROOT, save_final_state
+from painkit.conftest import ROOT, save_final_state
 
 
 def test_foundations_self_check_answers_in_app_mode(page, voila_server):

@@ -1,8 +1,8 @@
 """Every learner notebook opened in real JupyterLab in Chromium, run, and used as a learner would."""
 from __future__ import annotations
 
-from .conftest import save_final_state
-from .lab import drawn_charts, errors_in_outputs, open_and_run, wait_for_charts
+from painkit.conftest import save_final_state
+from painkit.lab import drawn_charts, errors_in_outputs, open_and_run, wait_for_charts
 
 
 def test_start_here_shows_the_case_and_disclaimer(page, lab_server):

@@ -1,0 +1,66 @@
+"""Findings: one reviewed statement about a plan or a prescription (code, severity, message, source).
+
+Shared by ``painkit.formulary`` (MME flags) and ``painkit.plans`` (plan review), so an MME flag and a plan
+finding look the same everywhere. The wording and sources of findings live in data files; this module
+only fills their templates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any, Iterable, Mapping
+
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A reviewed statement: stable snake_case ``code``, ``severity`` (error|warning|info), a message a
+    clinician would write, and its ``source`` (author, year). ``items`` names the interventions involved."""
+
+    code: str
+    severity: str
+    message: str
+    source: str
+    component: str = ""
+    items: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.severity not in _RANK:
+            raise ValueError(f"severity '{self.severity}' is not one of {', '.join(SEVERITIES)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"severity": self.severity, "code": self.code, "message": self.message, "source": self.source,
+                "component": self.component, "items": ", ".join(self.items)}
+
+
+def render(rule: Mapping[str, Any], code: str, *, severity: str | None = None, component: str = "",
+           items: Iterable[str] = (), **params: Any) -> Finding:
+    """A Finding from a rule-table entry (``message`` template, ``severity``, ``source``) and its values."""
+    return Finding(code=code, severity=severity or rule["severity"], message=rule["message"].format(**params),
+                   source=rule["source"], component=component or rule.get("component", ""), items=tuple(items))
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Errors first, then warnings, then information; stable within a severity."""
+    return sorted(findings, key=lambda f: _RANK[f.severity])
+
+
+def findings_frame(findings: Iterable[Finding]):
+    """Findings as a DataFrame (severity, code, message, source, component, items)."""
+    import pandas as pd
+
+    cols = ["severity", "code", "message", "source", "component", "items"]
+    return pd.DataFrame([f.to_dict() for f in findings], columns=cols)
+
+
+_COLOURS = {"error": "#b00020", "warning": "#a15c00", "info": "#2f5d8a"}
+
+
+def findings_html(findings: Iterable[Finding]) -> str:
+    """An escaped HTML list of findings, severity first (nothing from a case or plan is trusted as HTML)."""
+    rows = [f"<li><b style='color:{_COLOURS[f.severity]}'>{escape(f.severity)}</b> "
+            f"<code>{escape(f.code)}</code>: {escape(f.message)} <span style='color:#666'>"
+            f"({escape(f.source)})</span></li>" for f in findings]
+    return "<ul>" + "".join(rows) + "</ul>" if rows else "<p>No findings.</p>"

@@ -1,0 +1,58 @@
+"""Checks of a case against painkit's other registries (instruments, intervention catalog, opioids).
+
+Kept apart from the case schema so that ``cases`` does not import the engines at module load. The
+questionnaire check also runs on raw YAML data, so a file with schema errors still has its answers checked
+and an author sees every problem in one run.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import PainkitError, did_you_mean
+
+if TYPE_CHECKING:
+    from ._case import Case
+
+
+def answer_problems(visits: Any, sex: Any = None, age: Any = None) -> list[str]:
+    """Score every visit's answers (raw data or validated); one line per answer sheet that fails."""
+    from ..instruments._score import score
+
+    problems: list[str] = []
+    for i, visit in enumerate(visits if isinstance(visits, list) else []):
+        responses = visit.get("responses") if isinstance(visit, dict) else getattr(visit, "responses", None)
+        for inst, answers in (responses.items() if isinstance(responses, dict) else []):
+            try:
+                score(inst, answers, sex=sex, age=age)
+            except PainkitError as exc:
+                problems.append(f"instruments[{i}].responses.{inst}: {exc}")
+    return problems
+
+
+def raw_answer_problems(data: dict) -> list[str]:
+    """``answer_problems`` for a case that failed schema validation (best effort on raw data)."""
+    patient = data.get("patient") if isinstance(data.get("patient"), dict) else {}
+    return answer_problems(data.get("instruments"), patient.get("sex"), patient.get("age"))
+
+
+def case_cross_checks(case: "Case") -> list[str]:
+    """Problems as 'field.path: message' lines; empty when the case agrees with every registry."""
+    from ..formulary._catalog import load_catalog
+    from ..formulary._opioids import mme
+
+    problems = answer_problems(case.instruments, case.patient.sex, case.patient.age)
+    known = load_catalog()
+    for field, ids in (("key.plan", case.key.plan), ("key.inappropriate", [x.id for x in case.key.inappropriate])):
+        for j, iid in enumerate(ids):
+            if iid not in known:
+                problems.append(f"{field}[{j}]: '{iid}' is not an intervention id{did_you_mean(iid, known)}")
+    if case.key.opioids:
+        try:
+            mme(case.key.opioids)
+        except PainkitError as exc:
+            problems.append(f"key.opioids: {exc}")
+    if case.key.stop:
+        from ..plans._discontinuation import stop_problems
+
+        problems += stop_problems(case)
+    return problems

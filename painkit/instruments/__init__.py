@@ -1,0 +1,6 @@
+"""Assessment instruments: scoring from sourced rules (painkit/data/instruments.yaml), batch scoring, change."""
+from __future__ import annotations
+
+from ._score import Change, Score, band_cutoffs, case_scores, change, change_measures, info, list, score, score_many, validate
+from ._registry import Spec
+

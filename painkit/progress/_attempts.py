@@ -1,0 +1,65 @@
+"""Attempts: what a learner answered at a graded step, and where widgets send them.
+
+Every widget takes ``on_attempt=``; when it is not given, the attempt goes to ``default_sink``, which
+the progress store replaces (``painkit.progress``). Widgets never compute grades themselves: they pass on
+what the pure functions returned.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Attempt:
+    """One submitted answer: which case and step, the answer (JSON-able), its score 0-100 and feedback."""
+
+    case: str
+    step: str
+    answer: Any
+    score: Optional[float] = None
+    feedback: str = ""
+    started: datetime = field(default_factory=now)
+    finished: datetime = field(default_factory=now)
+    learner: Optional[str] = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["started"], d["finished"] = self.started.isoformat(), self.finished.isoformat()
+        return d
+
+
+AttemptHook = Callable[[Attempt], None]
+_SINKS: Optional[list[AttemptHook]] = None  # None: not configured yet -> the progress store on first use
+
+
+def set_default_sink(hook: Optional[AttemptHook]) -> None:
+    """Make ``hook`` receive every attempt from widgets created without ``on_attempt`` (None: nothing)."""
+    global _SINKS
+    _SINKS = [hook] if hook else []
+
+
+def default_sink(attempt: Attempt) -> None:
+    """Send an attempt to the configured sink. Unless told otherwise, attempts are saved in the learner's
+    progress store ($PAINKIT_HOME/progress.sqlite), which is opened on the first attempt."""
+    if _SINKS is None:
+        from . import _session as session
+
+        if session.enable() is None:  # the store cannot be opened: warned there, keep working
+            set_default_sink(None)
+    for hook in _SINKS or []:
+        hook(attempt)
+
+
+def send(attempt: Attempt, hook: Optional[AttemptHook] = None) -> None:
+    """Deliver a widget's attempt: to its ``on_attempt`` hook when given, else to ``default_sink``
+    (looked up at call time, so a sink installed later, e.g. by painkit.progress, is honoured)."""
+    if hook is not None:
+        hook(attempt)
+    else:
+        default_sink(attempt)

@@ -1,0 +1,214 @@
+"""Scoring simulated trajectories the way trials and clinics score outcomes: per-patient results and a
+cohort summary, each with a 95% interval. Educational model, not predictive.
+
+Thresholds come from the instruments' change table (``painkit/data/instruments.yaml``, read through
+``painkit.instruments``: the same IMMPACT thresholds ``pk.change`` applies); how dropouts and
+"acceptable" pain are treated comes from ``trajectory.yaml`` (``outcomes:``), each with its source.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Mapping, Optional
+
+import numpy as np
+import pandas as pd
+
+from .. import DISCLAIMER
+from ..errors import PainkitError
+from ._population import params
+
+NOTE = f"{params()['note']} {DISCLAIMER}"
+
+
+class SimulationError(PainkitError, ValueError):
+    """A simulation request or frame is not valid (cohort size, weeks, frame layout...)."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Outcome thresholds shared with ``pk.change``: pain responder percents, function MCID (points),
+    and the highest pain counted as acceptable."""
+
+    responder: float
+    substantial: float
+    function_mcid: float
+    acceptable_pain: float
+    sources: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def thresholds() -> Thresholds:
+    """IMMPACT thresholds from the instruments' change table (pain: moderately / substantially important
+    percent; BPI interference: MCID points) and the acceptable-pain ceiling from trajectory.yaml."""
+    pain, interference = _change_measure("pain"), _change_measure("bpi_interference")
+    percents = {c["category"]: float(c["percent"]) for c in pain["categories"] if "percent" in c}
+    out = params()["outcomes"]
+    return Thresholds(responder=percents["moderately important"],
+                      substantial=percents["substantially important"],
+                      function_mcid=float(interference["mcid"]["points"]),
+                      acceptable_pain=float(out["acceptable_pain_max"]),
+                      sources=(pain["categories_source"], interference["mcid"]["source"],
+                               out["acceptable_pain_source"], out["dropout_source"]))
+
+
+def _change_measure(measure: str) -> Mapping[str, Any]:
+    """One entry of the instruments' change table (the thresholds ``pk.change`` applies)."""
+    from ..instruments._registry import change_measures
+
+    return change_measures()[measure]
+
+
+# --------------------------------------------------------------------------------------------------
+# Per-patient outcomes and the cohort summary
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a frame's rows map onto a (patients, weeks + 1) grid."""
+
+    kind: str                       # "week" (simulate's order), "patient", or "sorted" (any other order)
+    ids: np.ndarray                 # patient ids, in grid-row order
+    w1: int                         # weeks + 1
+    order: Optional[np.ndarray]     # row order that gives "week" layout (kind "sorted" only)
+
+
+def layout(frame: pd.DataFrame) -> Layout:
+    """Check that a frame holds every week 0..W of every patient once, and find how to reshape it."""
+    missing = [c for c in ("patient", "week") if c not in frame.columns]
+    if missing:
+        raise SimulationError(f"frame: missing column(s) {', '.join(missing)}; give a frame from pk.simulate")
+    week, patient = frame["week"].to_numpy(), frame["patient"].to_numpy()
+    w1 = int(week.max()) + 1 if len(week) else 0
+    n = len(frame) // w1 if w1 else 0
+    bad = SimulationError(f"frame: expected one row per patient for every week 0..{max(w1 - 1, 0)}")
+    if not n or n * w1 != len(frame):
+        raise bad
+    weeks = np.arange(w1)
+    for kind, shape, wk, pt in (("week", (w1, n), weeks[:, None], (0, slice(None))),
+                                ("patient", (n, w1), weeks, (slice(None), 0))):
+        ids = patient.reshape(shape)[pt]
+        if ((week.reshape(shape) == wk).all() and (np.diff(ids) > 0).all()
+                and (patient.reshape(shape) == (ids if kind == "week" else ids[:, None])).all()):
+            return Layout(kind, ids, w1, None)
+    order = np.lexsort((patient, week))
+    ids = patient[order][:n]
+    if not ((week[order].reshape(w1, n) == weeks[:, None]).all() and (np.diff(ids) > 0).all()
+            and (patient[order].reshape(w1, n) == ids).all()):
+        raise bad
+    return Layout("sorted", ids, w1, order)
+
+
+def wide(frame: pd.DataFrame, column: str, grid: Optional[Layout] = None) -> np.ndarray:
+    """A column as a (patients, weeks + 1) array, rows in patient-id order. The frame must hold every week
+    0..W of every patient (``simulate``'s order is week then patient; any order is accepted)."""
+    if column not in frame.columns:
+        raise SimulationError(f"frame: missing column {column!r}; give a frame from pk.simulate")
+    grid = grid or layout(frame)
+    values = frame[column]
+    values = values.cat.codes.to_numpy() if isinstance(values.dtype, pd.CategoricalDtype) else values.to_numpy()
+    if grid.kind == "patient":
+        return values.reshape(grid.ids.size, grid.w1)
+    if grid.order is not None:
+        values = values[grid.order]
+    return values.reshape(grid.w1, grid.ids.size).T
+
+
+@dataclass
+class TrajectoryScores:
+    """Per-patient outcomes and the cohort summary (each outcome with a 95% interval)."""
+
+    per_patient: pd.DataFrame
+    summary: pd.DataFrame
+    thresholds: Thresholds
+    weeks: int
+    note: str = NOTE
+
+    def _repr_html_(self) -> str:
+        return (f"<p><b>{NOTE}</b></p>" + self.summary.to_html(index=False, float_format=lambda v: f"{v:.3g}"))
+
+
+def patient_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per patient: baseline and final scores, pain change, responder flags (30% / 50%), function
+    MCID, functional restoration, weeks to first 30% response, adverse events and dropout."""
+    th = thresholds()
+    grid = layout(frame)
+    pain, func, pcs = (wide(frame, c, grid).astype(np.float64) for c in ("pain", "function", "pcs"))
+    ae, dropped, mme = (wide(frame, c, grid) for c in ("adverse_event", "dropped_out", "mme"))
+    p0 = pain[:, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.round(np.where(p0[:, None] > 0, (p0[:, None] - pain) / p0[:, None] * 100, np.nan), 9)
+    final = pct[:, -1]
+    responded = np.nan_to_num(pct[:, 1:], nan=-np.inf) >= th.responder
+    ever = responded.any(axis=1)
+    f_change = func[:, 0] - func[:, -1]
+    mcid = np.nan_to_num(f_change, nan=-np.inf) >= th.function_mcid
+    acceptable = np.nan_to_num(pain[:, -1], nan=np.inf) <= th.acceptable_pain
+    codes = frame["adverse_event"].cat.categories
+    first_ae = ae[np.arange(ae.shape[0]), np.argmax(ae >= 0, axis=1)]  # -1 when none (argmax is then 0)
+    out = pd.DataFrame({
+        "patient": grid.ids,
+        "pain_baseline": p0, "pain_final": pain[:, -1], "pain_reduction_pct": final,
+        "responder_30": np.nan_to_num(final, nan=-np.inf) >= th.responder,
+        "responder_50": np.nan_to_num(final, nan=-np.inf) >= th.substantial,
+        "function_baseline": func[:, 0], "function_final": func[:, -1], "function_improvement": f_change,
+        "function_mcid": mcid, "functional_restoration": mcid & acceptable,
+        "weeks_to_response": np.where(ever, np.argmax(responded, axis=1) + 1, np.nan),
+        "pcs_baseline": pcs[:, 0], "pcs_final": pcs[:, -1], "pcs_reduction": pcs[:, 0] - pcs[:, -1],
+        "mme_final": mme[:, -1],
+        "adverse_event": (ae >= 0).any(axis=1),
+        "adverse_event_code": pd.Categorical.from_codes(first_ae.astype(np.int8), categories=codes),
+        "dropped_out": dropped[:, -1],
+    })
+    return out
+
+
+OUTCOMES = {  # outcome id: (label, definition)
+    "responder_30": ("pain reduced by >= {r:g}%", "share with pain at the last week >= {r:g}% below week 0 "
+                     "(IMMPACT moderately important); dropouts count as non-responders"),
+    "responder_50": ("pain reduced by >= {s:g}%", "share with pain at the last week >= {s:g}% below week 0 "
+                     "(IMMPACT substantially important); dropouts count as non-responders"),
+    "function_mcid": ("function improved by its MCID", "share with BPI interference >= {m:g} point lower at the "
+                      "last week (IMMPACT); dropouts count as not improved"),
+    "functional_restoration": ("functional restoration", "function MCID met with pain <= {a:g}/10 (mild, Serlin "
+                               "1995) at the last week"),
+    "median_weeks_to_response": ("median weeks to a {r:g}% response", "median first week with pain >= {r:g}% "
+                                 "below week 0, among patients who ever reached it"),
+    "adverse_event": ("had an adverse event", "share with at least one adverse event during follow-up"),
+    "dropout": ("dropped out", "share lost to follow-up by the last week"),
+    "mean_pcs_reduction": ("mean PCS reduction (points)", "mean of week-0 minus last-week PCS, completers"),
+}
+
+
+def outcome_labels(th: Thresholds) -> dict[str, tuple[str, str]]:
+    """(label, definition) of each outcome id, with the thresholds filled in."""
+    fmt = dict(r=th.responder, s=th.substantial, m=th.function_mcid, a=th.acceptable_pain)
+    return {k: (a.format(**fmt), b.format(**fmt)) for k, (a, b) in OUTCOMES.items()}
+
+
+def score_trajectories(frame: pd.DataFrame) -> TrajectoryScores:
+    """Per-patient outcomes and a cohort summary (estimate, 95% interval, n, method) for a simulated frame."""
+    from . import _intervals as ci
+
+    th = thresholds()
+    level = float(params()["outcomes"]["interval_level"])
+    per = patient_outcomes(frame)
+    n = len(per)
+    rows = []
+    labels = outcome_labels(th)
+    for key in ("responder_30", "responder_50", "function_mcid", "functional_restoration", "adverse_event",
+                "dropout"):
+        k = int(per["dropped_out" if key == "dropout" else key].sum())
+        lo, hi = ci.wilson(k, n, level)
+        rows.append((key, k / n, lo, hi, n, "share", "Wilson score"))
+    med = ci.median_interval(per["weeks_to_response"].to_numpy(), level)
+    rows.append(("median_weeks_to_response", *med, int(per["weeks_to_response"].notna().sum()), "weeks",
+                 "order statistics (Campbell and Gardner 1988)"))
+    rows.append(("mean_pcs_reduction", *ci.mean_interval(per["pcs_reduction"].to_numpy(), level),
+                 int(per["pcs_reduction"].notna().sum()), "points", "normal approximation"))
+    summary = pd.DataFrame(rows, columns=["outcome", "estimate", "lower", "upper", "n", "unit", "method"])
+    summary.insert(1, "label", [labels[k][0] for k in summary["outcome"]])
+    summary["definition"] = [labels[k][1] for k in summary["outcome"]]
+    weeks = int(frame["week"].max())
+    summary.attrs["note"] = NOTE
+    return TrajectoryScores(per, summary, th, weeks)
