@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import _switches as taper
-from ._population import F32, Cohort, params, weekly_draws
+from ._population import F32, Cohort, fitted, params, weekly_draws
 from ._regimen import Regimen
 from ._schedules import Orders
 
@@ -82,22 +82,38 @@ class Visit:
     adherent: np.ndarray
     ae: np.ndarray
     dropped: np.ndarray
+    withdrew: np.ndarray        # withdrew this week after an adverse event that stopped treatment (or an overdose)
 
 
 def gains(cohort: Cohort, regimen: Regimen) -> np.ndarray:
-    """(3, K, n): each patient's full effect of each intervention on pain (catalog effect weighted by the
-    patient's mechanism mix), function and PCS, times the patient's responsiveness; capped."""
+    """(3, K, n): each patient's full effect of each intervention on pain, function and PCS; capped.
+
+    Pain is bimodal (Moore 2013): with e the catalog effect weighted by the patient's mechanism mix, a share
+    e / responder_relief of patients respond and get max(e, responder_relief), the rest nothing specific, so
+    the mean is e (rows without a per-patient draw get e). Function and PCS: the catalog effect. Every
+    effect is times the patient's general responsiveness (lognormal, mean 1)."""
     K, n = len(regimen.ids), cohort.n
     rows = {cid: i for i, cid in enumerate(cohort.catalog_ids)}
-    response = np.empty((K, n), F32)
-    for k, iid in enumerate(regimen.ids):
-        response[k] = cohort.specific[rows[iid]] if iid in rows else 1
-    response *= cohort.general
+    relief = F32(params()["heterogeneity"]["responder_relief"])
     out = np.empty((3, K, n), F32)
-    out[0] = (regimen.effect @ cohort.mix) * response
-    out[1] = regimen.function_effect[:, None] * response
-    out[2] = regimen.pcs_effect[:, None] * response
+    out[0] = regimen.effect @ cohort.mix
+    for k, iid in enumerate(regimen.ids):
+        if iid in rows and out[0, k].any():
+            e = out[0, k]
+            responds = cohort.specific[rows[iid]] < e * F32(65536 / relief) - F32(0.5)   # (b + 0.5) / 65536 < e / r
+            out[0, k] = np.where(responds, np.maximum(e, relief), F32(0))
+    out[0] *= cohort.general
+    out[1] = regimen.function_effect[:, None] * cohort.general
+    out[2] = regimen.pcs_effect[:, None] * cohort.general
     return np.minimum(out, F32(params()["combination"]["max_effect"]), out=out)
+
+
+def dose_factor(mme: Any) -> Any:
+    """Opioid dose-response (Emax, relative to the reference MME/day the catalog effect stands for):
+    (mme / (mme + ed50)) / (ref / (ref + ed50)); 1 at the reference dose, diminishing returns above it."""
+    d = params()["opioid_dose_response"]
+    ref, ed50 = F32(d["reference_mme"]), F32(d["ed50_mme"])
+    return mme / (mme + ed50) * ((ref + ed50) / ref)
 
 
 def start(cohort: Cohort, regimen: Regimen, orders: Orders | None = None) -> tuple[State, Visit]:
@@ -115,7 +131,7 @@ def start(cohort: Cohort, regimen: Regimen, orders: Orders | None = None) -> tup
                   taken=np.zeros(K, bool), live=np.zeros(K, bool), goal=initial.copy(),
                   since=np.where(initial > 0, -orders.since_weeks, np.inf).astype(F32), tapering=np.zeros(K, bool))
     visit = Visit(obs[0], obs[1], obs[2], np.full(n, cohort.baseline_mme, F32), np.ones(n, bool),
-                  np.full(n, -1, np.int8), np.zeros(n, bool))
+                  np.full(n, -1, np.int8), np.zeros(n, bool), np.zeros(n, bool))
     return state, visit
 
 
@@ -179,6 +195,9 @@ def _combine(regimen: Regimen, state: State, blunt: np.ndarray, kept: np.ndarray
         active = state.level[k]
         if regimen.tolerance[k] > 0:
             active = active * (1 - state.tolerance[k])
+        if regimen.opioid[k]:                              # analgesia follows the dose (Emax)
+            dose = state.taper_arrays()[1][k] if state.tapering[k] else state.mme[k]
+            active = active * dose_factor(dose)
         np.multiply(active, blunt, out=blunted)
         for j in outcomes:
             np.multiply(state.gain[j, k], blunted if j < 2 else active, out=tmp)
@@ -246,7 +265,7 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
     state.pcs = obs[2].copy()
     responding = obs[0] <= state.pain0 * F32(1 - responder_fraction)
 
-    ae, stopping = _adverse_events(regimen, state, target, t, u[1])
+    ae, stopping = _adverse_events(cohort, regimen, state, target, t, u[1], u[3])
     state.week = t
     if regimen.escalates.any():
         _escalate(regimen, state, target, responding, u[3])
@@ -256,41 +275,102 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
     d = p["dropout"]
     hazard = np.full(n, F32(d["weekly_base_rate"]), F32)
     if t > d["lack_of_efficacy_after_week"]:
-        hazard += F32(d["weekly_lack_of_efficacy_rate"]) * ~responding
+        hazard += F32(cohort.lack_of_efficacy) * ~responding
     hazard += F32(d["after_stopping_adverse_event"]) * stopping
-    ae[np.flatnonzero(state.dropped)] = -1
-    state.dropped = state.dropped | (u[2] < hazard)
+    before = state.dropped
+    ae[np.flatnonzero(before)] = -1
+    state.dropped = before | (u[2] < hazard)
     gone = state.dropped
+    withdrew = stopping & gone & ~before
     idx = np.flatnonzero(gone)
     obs[:, idx] = np.nan
     mme[idx] = np.nan
-    return Visit(obs[0], obs[1], obs[2], mme, adherent & ~gone, ae, gone)
+    return Visit(obs[0], obs[1], obs[2], mme, adherent & ~gone, ae, gone, withdrew)
 
 
-def _adverse_events(regimen: Regimen, state: State, target: np.ndarray, week: int,
-                    u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _front(weeks_on: Any) -> Any:
+    """Front-loading of adverse events: 1 + (peak - 1) exp(-(weeks on treatment - 1) / decay)."""
+    fl = params()["front_loading"]
+    return 1 + (float(fl["peak"]) - 1) * np.exp(-(np.maximum(weeks_on, 1) - 1) / float(fl["decay_weeks"]))
+
+
+def _overdose_hazard(mme: np.ndarray, benzodiazepine: bool) -> np.ndarray:
+    """Weekly overdose hazard by MME/day band (annual rates of Dunn 2010), times the benzodiazepine multiplier
+    (Park 2015) when the case takes one; 0 below the first band."""
+    od = params()["overdose"]
+    weekly = [1 - (1 - float(a)) ** (1 / 52) for a in od["annual_rate"]]
+    h = np.zeros(mme.shape, F32)
+    prev = 0.0
+    for edge, rate in zip(od["bands_mme"], weekly):
+        h += F32(rate - prev) * (mme >= F32(edge))
+        prev = rate
+    if benzodiazepine:
+        h *= F32(od["benzodiazepine_multiplier"])
+    return h
+
+
+def _adverse_events(cohort: Cohort, regimen: Regimen, state: State, target: np.ndarray, week: int,
+                    u: np.ndarray, u2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """At most one adverse event per patient-week: one uniform split among the exposed slots' weekly rates
-    (competing risks). A one-off course (procedure, patch, course with durability_weeks) is exposed only
-    while it is delivered (its first onset_weeks weeks). Marks the treatments an event stops."""
+    (competing risks): first the nocebo symptom and withdrawal (anyone on a plan with a drug), then each
+    treatment's events. Rates are front-loaded (highest in a treatment's first weeks) and an opioid's follow
+    its prescribed dose (Emax). A one-off course is exposed only while it is delivered (its first
+    onset_weeks weeks). The top of the same uniform, refined by a second uniform ``u2`` (16-bit uniforms are
+    too coarse for hazards of 1e-4 a week), decides an opioid overdose (hazard by MME band), which stops
+    every opioid. Marks the treatments an event stops; returns the codes and who must withdraw."""
     n = u.shape[0]
     ae = np.full(n, -1, np.int8)
     stopping = np.zeros(n, bool)
-    if not regimen.ae_rate.size:
-        return ae, stopping
-    candidates = np.flatnonzero(u < regimen.ae_rate.sum())      # nobody else can have an event this week
-    if not candidates.size:
-        return ae, stopping
-    delivering = (week - state.start_week) <= regimen.onset          # a one-off course is being delivered
-    exposed = np.where(regimen.one_off, delivering, True)[regimen.ae_item]                    # (S,)
-    exposure = target[regimen.ae_item[:, None], candidates[None, :]] & exposed[:, None]      # (S, c)
-    hit = u[candidates] < np.cumsum(exposure * regimen.ae_rate[:, None], axis=0)
-    has = hit[-1]
-    slot = np.argmax(hit, axis=0)[has]
-    who = candidates[has]
-    ae[who] = regimen.ae_code[slot]
-    stops = regimen.ae_stops[slot]
-    state.stopped[regimen.ae_item[slot[stops]], who[stops]] = True
-    stopping[who[stops]] = True
+    K = len(regimen.ids)
+    noc = np.zeros(2, F32)
+    if regimen.nocebo_codes[0] >= 0:
+        on_drug = state.taken & regimen.drug
+        if on_drug.any():
+            fit = fitted()["nocebo"]
+            front = _front(week - int(state.start_week[on_drug].min()))
+            noc[:] = (float(fit["symptom_rate"]["value"]) * front, float(fit["stopping_rate"]["value"]) * front)
+    rates = regimen.ae_rate
+    if rates.size:
+        per_row = _front(week - state.start_week.astype(np.float64))                       # (K,)
+        op = regimen.opioid & (state.goal > 0)
+        if op.any():
+            per_row = np.where(op, per_row * dose_factor(np.maximum(state.goal, 1e-6).astype(np.float64)), per_row)
+        rates = (rates * per_row[regimen.ae_item]).astype(F32)
+    total = float(noc.sum() + rates.sum())
+    if total > 0:
+        candidates = np.flatnonzero(u < total)          # nobody else can have an event this week
+        if candidates.size:
+            delivering = (week - state.start_week) <= regimen.onset          # a one-off course is being delivered
+            exposed = np.where(regimen.one_off, delivering, True)[regimen.ae_item]                    # (S,)
+            exposure = target[regimen.ae_item[:, None], candidates[None, :]] & exposed[:, None]      # (S, c)
+            cum = np.cumsum(exposure * rates[:, None], axis=0, dtype=F32) + noc.sum()
+            uc = u[candidates]
+            first = uc < noc[0]
+            second = ~first & (uc < noc[0] + noc[1])
+            hit = uc < cum if rates.size else np.zeros((0, candidates.size), bool)
+            has = hit[-1] & ~first & ~second if rates.size else np.zeros(candidates.size, bool)
+            slot = np.argmax(hit, axis=0)[has] if rates.size else np.zeros(0, np.intp)
+            who = candidates[has]
+            ae[who] = regimen.ae_code[slot]
+            stops = regimen.ae_stops[slot]
+            state.stopped[regimen.ae_item[slot[stops]], who[stops]] = True
+            stopping[who[stops]] = True
+            ae[candidates[first]] = regimen.nocebo_codes[0]
+            ae[candidates[second]] = regimen.nocebo_codes[1]
+            stopping[candidates[second]] = True
+    if regimen.overdose_code >= 0 and K:
+        top = float(_overdose_hazard(np.array([1e9], F32), cohort.phenotype.benzodiazepine)[0])
+        edge = F32(1 - 2 * top)
+        first = float(np.count_nonzero((np.arange(65536) + 0.5) / 65536 > edge)) / 65536   # P(u > edge), exact
+        at_risk = np.flatnonzero(u > edge)
+        if at_risk.size:
+            op = np.flatnonzero(regimen.opioid)
+            mme = (state.mme[op][:, at_risk] * ~state.stopped[op][:, at_risk]).sum(axis=0, dtype=F32)
+            od = u2[at_risk] * F32(first) < _overdose_hazard(mme, cohort.phenotype.benzodiazepine)
+            who = at_risk[od]
+            ae[who] = regimen.overdose_code
+            state.stopped[op[:, None], who[None, :]] = True
+            stopping[who] = True
     return ae, stopping
 
 
@@ -318,7 +398,7 @@ class Record(Visit):
     def empty(cls, n: int, weeks: int) -> "Record":
         shape = (weeks + 1, n)
         return cls(*(np.empty(shape, F32) for _ in range(4)), np.empty(shape, bool), np.empty(shape, np.int8),
-                   np.empty(shape, bool))
+                   np.empty(shape, bool), np.empty(shape, bool))
 
     def put(self, week: int, visit: Visit) -> None:
         for f in fields(Visit):
