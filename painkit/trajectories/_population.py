@@ -49,16 +49,21 @@ def nonspecific_share(conditions: Sequence[str]) -> float:
     return float(params()["nonspecific_response"]["default_share"])
 
 
-def lack_of_efficacy_rate(conditions: Sequence[str]) -> float:
-    """Weekly dropout hazard of a patient below 30% relief: the fitted rate of the case's condition group
-    (trajectory.yaml ``dropout.fitted_conditions``), else the default rate."""
-    d = params()["dropout"]
-    rates = fitted().get("dropout", {})
+def group_value(section: str, conditions: Sequence[str], default: float) -> float:
+    """A fitted value of the case's condition group (trajectory.yaml ``dropout.fitted_conditions`` maps a
+    condition to its group; fitted.yaml ``<section>.<group>``), else ``default``."""
+    groups = params()["dropout"].get("fitted_conditions", {})
+    values = fitted().get(section) or {}
     for c in conditions:
-        group = d.get("fitted_conditions", {}).get(c)
-        if group in rates:
-            return float(rates[group]["value"])
-    return float(d["weekly_lack_of_efficacy_rate"])
+        if groups.get(c) in values:
+            return float(values[groups[c]]["value"])
+    return float(default)
+
+
+def lack_of_efficacy_rate(conditions: Sequence[str]) -> float:
+    """Weekly dropout hazard of a patient below 30% relief: the fitted rate of the case's condition group,
+    else trajectory.yaml's default rate."""
+    return group_value("dropout", conditions, params()["dropout"]["weekly_lack_of_efficacy_rate"])
 
 
 @lru_cache(maxsize=1)
@@ -148,6 +153,7 @@ class Cohort:
     noise0: np.ndarray              # (3, n) fluctuation at week 0 (pain includes the regression-to-mean excess)
     baseline_mme: float = 0.0       # MME/day of the case's current opioids (shown at week 0)
     lack_of_efficacy: float = 0.0   # weekly dropout hazard below 30% relief (by condition)
+    withdrawal_factor: float = 1.0  # multiplier of treatments' stopping adverse events (by condition group)
 
     @property
     def n(self) -> int:
@@ -197,4 +203,5 @@ def draw_cohort(ph: Phenotype, n: int, rng: np.random.Generator, catalog_ids: Se
     noise0 *= np.array([[fl["pain_sd"]], [fl["function_sd"]], [fl["pcs_sd"]]], F32)
     noise0[0] += F32(p["regression_to_mean"]["baseline_excess"])
     return Cohort(ph, usual, func0, pcs0, mix, general, u_specific, tuple(catalog_ids), adherence, recovery,
-                  nonspecific, noise0, float(baseline_mme), lack_of_efficacy_rate(ph.conditions))
+                  nonspecific, noise0, float(baseline_mme), lack_of_efficacy_rate(ph.conditions),
+                  group_value("withdrawal", ph.conditions, 1.0))

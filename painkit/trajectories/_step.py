@@ -246,7 +246,8 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
         taper.advance(state)
     if regimen.ids:
         target = _advance_levels(regimen, state, adherent, t)
-        blunt = 1 - F32(p["catastrophizing"]["blunting"]) * state.pcs / F32(52)
+        cat = p["catastrophizing"]             # around the trial populations' PCS: effects are trial (ITT) effects
+        blunt = 1 - F32(cat["blunting"]) * (state.pcs - F32(cat["reference_pcs"])) / F32(52)
         _combine(regimen, state, blunt, kept)
         _nonspecific(cohort, regimen, state, blunt, kept[0], t)
         np.maximum(kept, 1 - F32(p["combination"]["max_effect"]), out=kept)
@@ -336,6 +337,8 @@ def _adverse_events(cohort: Cohort, regimen: Regimen, state: State, target: np.n
         if op.any():
             per_row = np.where(op, per_row * dose_factor(np.maximum(state.goal, 1e-6).astype(np.float64)), per_row)
         rates = (rates * per_row[regimen.ae_item]).astype(F32)
+        if cohort.withdrawal_factor != 1:          # tolerability of the condition group's trial populations
+            rates = np.where(regimen.ae_stops, rates * F32(cohort.withdrawal_factor), rates).astype(F32)
     total = float(noc.sum() + rates.sum())
     if total > 0:
         candidates = np.flatnonzero(u < total)          # nobody else can have an event this week
