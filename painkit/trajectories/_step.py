@@ -299,15 +299,9 @@ def _overdose_hazard(mme: np.ndarray, benzodiazepine: bool) -> np.ndarray:
     """Weekly overdose hazard by MME/day band (annual rates of Dunn 2010), times the benzodiazepine multiplier
     (Park 2015) when the case takes one; 0 below the first band."""
     od = params()["overdose"]
-    weekly = [1 - (1 - float(a)) ** (1 / 52) for a in od["annual_rate"]]
-    h = np.zeros(mme.shape, F32)
-    prev = 0.0
-    for edge, rate in zip(od["bands_mme"], weekly):
-        h += F32(rate - prev) * (mme >= F32(edge))
-        prev = rate
-    if benzodiazepine:
-        h *= F32(od["benzodiazepine_multiplier"])
-    return h
+    weekly = np.concatenate([[0.0], 1 - (1 - np.asarray(od["annual_rate"], np.float64)) ** (1 / 52)])
+    factor = float(od["benzodiazepine_multiplier"]) if benzodiazepine else 1.0
+    return (weekly * factor).astype(F32)[np.searchsorted(np.asarray(od["bands_mme"], F32), mme, side="right")]
 
 
 def _adverse_events(cohort: Cohort, regimen: Regimen, state: State, target: np.ndarray, week: int,
@@ -365,15 +359,13 @@ def _adverse_events(cohort: Cohort, regimen: Regimen, state: State, target: np.n
         top = float(_overdose_hazard(np.array([1e9], F32), cohort.phenotype.benzodiazepine)[0])
         edge = F32(1 - 2 * top)
         first = float(np.count_nonzero((np.arange(65536) + 0.5) / 65536 > edge)) / 65536   # P(u > edge), exact
-        at_risk = np.flatnonzero(u > edge)
-        if at_risk.size:
-            op = np.flatnonzero(regimen.opioid)
-            mme = (state.mme[op][:, at_risk] * ~state.stopped[op][:, at_risk]).sum(axis=0, dtype=F32)
-            od = u2[at_risk] * F32(first) < _overdose_hazard(mme, cohort.phenotype.benzodiazepine)
-            who = at_risk[od]
-            ae[who] = regimen.overdose_code
-            state.stopped[op[:, None], who[None, :]] = True
-            stopping[who] = True
+        at_risk = np.flatnonzero(u > edge)                                # a handful of patients a week
+        op = np.flatnonzero(regimen.opioid)
+        mme = (state.mme[op][:, at_risk] * ~state.stopped[op][:, at_risk]).sum(axis=0, dtype=F32)
+        who = at_risk[u2[at_risk] * F32(first) < _overdose_hazard(mme, cohort.phenotype.benzodiazepine)]
+        ae[who] = regimen.overdose_code
+        state.stopped[op[:, None], who[None, :]] = True
+        stopping[who] = True
     return ae, stopping
 
 
