@@ -225,9 +225,11 @@ def _nonspecific(cohort: Cohort, regimen: Regimen, state: State, blunt: np.ndarr
 
 
 def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generator,
-         responder_fraction: float) -> Visit:
+         responder_fraction: float, scores: np.ndarray | None = None) -> Visit:
     """Advance every patient by one week (in place on ``state``) and return that week's visit.
-    ``responder_fraction`` (0.30: IMMPACT, from painkit.instruments) marks who is "not responding"."""
+    ``responder_fraction`` (0.30: IMMPACT, from painkit.instruments) marks who is "not responding".
+    ``scores``: a (3, n) float32 array (a view into the run's record) the pain, function and PCS scores are
+    computed in, so they need no copy."""
     p = params()
     t = state.week + 1
     n = cohort.n
@@ -252,8 +254,8 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
         _nonspecific(cohort, regimen, state, blunt, kept[0], t)
         np.maximum(kept, 1 - F32(p["combination"]["max_effect"]), out=kept)
 
-    det = np.empty((3, n), F32)
-    det[0] = natural_course(cohort, t) * kept[0]
+    det = scores if scores is not None else np.empty((3, n), F32)
+    np.multiply(natural_course(cohort, t), kept[0], out=det[0])
     relief = 1 - det[0] / cohort.usual_pain
     np.clip(relief, -1, 1, out=relief)
     cat, fc = p["catastrophizing"], p["function"]
@@ -317,7 +319,7 @@ def _adverse_events(cohort: Cohort, regimen: Regimen, state: State, target: np.n
     ae = np.full(n, -1, np.int8)
     stopping = np.zeros(n, bool)
     K = len(regimen.ids)
-    noc = np.zeros(2, F32)
+    noc = np.zeros(2)
     if regimen.nocebo_codes[0] >= 0:
         on_drug = state.taken & regimen.drug
         if on_drug.any():
@@ -333,28 +335,30 @@ def _adverse_events(cohort: Cohort, regimen: Regimen, state: State, target: np.n
         rates = (rates * per_row[regimen.ae_item]).astype(F32)
         if cohort.withdrawal_factor != 1:          # tolerability of the condition group's trial populations
             rates = np.where(regimen.ae_stops, rates * F32(cohort.withdrawal_factor), rates).astype(F32)
-    total = float(noc.sum() + rates.sum())
-    if total > 0:
-        candidates = np.flatnonzero(u < total)          # nobody else can have an event this week
-        if candidates.size:
-            delivering = (week - state.start_week) <= regimen.onset          # a one-off course is being delivered
-            exposed = np.where(regimen.one_off, delivering, True)[regimen.ae_item]                    # (S,)
-            exposure = target[regimen.ae_item[:, None], candidates[None, :]] & exposed[:, None]      # (S, c)
-            cum = np.cumsum(exposure * rates[:, None], axis=0, dtype=F32) + noc.sum()
-            uc = u[candidates]
-            first = uc < noc[0]
-            second = ~first & (uc < noc[0] + noc[1])
-            hit = uc < cum if rates.size else np.zeros((0, candidates.size), bool)
-            has = hit[-1] & ~first & ~second if rates.size else np.zeros(candidates.size, bool)
-            slot = np.argmax(hit, axis=0)[has] if rates.size else np.zeros(0, np.intp)
-            who = candidates[has]
-            ae[who] = regimen.ae_code[slot]
-            stops = regimen.ae_stops[slot]
-            state.stopped[regimen.ae_item[slot[stops]], who[stops]] = True
-            stopping[who[stops]] = True
-            ae[candidates[first]] = regimen.nocebo_codes[0]
-            ae[candidates[second]] = regimen.nocebo_codes[1]
-            stopping[candidates[second]] = True
+    noc_sum = float(noc.sum())
+    total = noc_sum + float(rates.sum())
+    candidates = np.flatnonzero(u < F32(total)) if total > 0 else np.zeros(0, np.intp)   # nobody else can have one
+    if candidates.size and noc_sum > 0:                   # nocebo slots first
+        uc = u[candidates]
+        symptom, withdrawal = uc < F32(noc[0]), (uc >= F32(noc[0])) & (uc < F32(noc_sum))
+        ae[candidates[symptom]] = regimen.nocebo_codes[0]
+        ae[candidates[withdrawal]] = regimen.nocebo_codes[1]
+        stopping[candidates[withdrawal]] = True
+        candidates = candidates[uc >= F32(noc_sum)]
+    if candidates.size and rates.size:
+        delivering = (week - state.start_week) <= regimen.onset          # a one-off course is being delivered
+        exposed = np.where(regimen.one_off, delivering, True)[regimen.ae_item]                    # (S,)
+        exposure = target[:, candidates][regimen.ae_item] & exposed[:, None]                     # (S, c)
+        cum = np.cumsum(exposure * rates[:, None], axis=0, dtype=F32)
+        cum += F32(noc_sum)
+        hit = u[candidates] < cum
+        has = hit[-1]
+        slot = np.argmax(hit, axis=0)[has]
+        who = candidates[has]
+        ae[who] = regimen.ae_code[slot]
+        stops = regimen.ae_stops[slot]
+        state.stopped[regimen.ae_item[slot[stops]], who[stops]] = True
+        stopping[who[stops]] = True
     if regimen.overdose_code >= 0 and K:
         top = float(_overdose_hazard(np.array([1e9], F32), cohort.phenotype.benzodiazepine)[0])
         edge = F32(1 - 2 * top)
@@ -392,12 +396,17 @@ class Record(Visit):
     @classmethod
     def empty(cls, n: int, weeks: int) -> "Record":
         shape = (weeks + 1, n)
-        return cls(*(np.empty(shape, F32) for _ in range(4)), np.empty(shape, bool), np.empty(shape, np.int8),
-                   np.empty(shape, bool), np.empty(shape, bool))
+        scores = np.empty((3, *shape), F32)          # pain, function, PCS: one block the step computes in
+        record = cls(scores[0], scores[1], scores[2], np.empty(shape, F32), np.empty(shape, bool),
+                     np.empty(shape, np.int8), np.empty(shape, bool), np.empty(shape, bool))
+        record.scores = scores
+        return record
 
     def put(self, week: int, visit: Visit) -> None:
         for f in fields(Visit):
-            getattr(self, f.name)[week] = getattr(visit, f.name)
+            row = getattr(visit, f.name)
+            if not np.may_share_memory(row, getattr(self, f.name)[week]):   # scores computed in place
+                getattr(self, f.name)[week] = row
 
 
 def run(cohort: Cohort, regimen: Regimen, weeks: int, rng: np.random.Generator,
@@ -413,5 +422,5 @@ def run(cohort: Cohort, regimen: Regimen, weeks: int, rng: np.random.Generator,
         while s < len(orders.weeks) and orders.weeks[s] == week - 1:
             taper.switch(state, regimen, orders, s)
             s += 1
-        record.put(week, step(cohort, regimen, state, rng, responder_fraction))
+        record.put(week, step(cohort, regimen, state, rng, responder_fraction, record.scores[:, week]))
     return state, record
