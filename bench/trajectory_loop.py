@@ -154,7 +154,8 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
             mme = sum(dose[i][k] * mme0[k] for k in range(K) if opioid[k] and not stopped[i][k])
             hazard = d["weekly_base_rate"] + d["after_stopping_adverse_event"] * stopping
             if t > d["lack_of_efficacy_after_week"]:
-                hazard += co.lack_of_efficacy * (not responding)
+                fade = math.exp(-(t - d["lack_of_efficacy_after_week"] - 1) / d["lack_of_efficacy_decay_weeks"])
+                hazard += float(F32(co.lack_of_efficacy * fade)) * (not responding)
             if dropped[i]:
                 ae = -1
             dropped[i] = dropped[i] or u[2][i] < hazard

@@ -140,6 +140,11 @@ class Overrides:
                     {m: float(v) for m, v in entry["effect"].items()})
         stopping = {iid: float(v["value"]) for iid, v in (fit.get("stopping_rate") or {}).items()}
         ae = {iid: {c: float(v["value"]) for c, v in codes.items()} for iid, codes in (fit.get("ae_rate") or {}).items()}
+        for source, sharing in (yamlio.data_file("trajectory.yaml").get("fitted_shared_by") or {}).items():
+            for table in (effect, stopping, ae):
+                if source in table:
+                    for iid in sharing:
+                        table.setdefault(iid, table[source])
         return cls(effect, stopping, ae)
 
 

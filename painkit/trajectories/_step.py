@@ -277,8 +277,9 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
 
     d = p["dropout"]
     hazard = np.full(n, F32(d["weekly_base_rate"]), F32)
-    if t > d["lack_of_efficacy_after_week"]:
-        hazard += F32(cohort.lack_of_efficacy) * ~responding
+    if t > d["lack_of_efficacy_after_week"]:               # judged early: the hazard fades after the first weeks
+        fade = np.exp(-(t - d["lack_of_efficacy_after_week"] - 1) / float(d["lack_of_efficacy_decay_weeks"]))
+        hazard += F32(cohort.lack_of_efficacy * fade) * ~responding
     hazard += F32(d["after_stopping_adverse_event"]) * stopping
     before = state.dropped
     ae[np.flatnonzero(before)] = -1
