@@ -9,7 +9,9 @@ both for one plan, ``painkit.trajectories`` for the union of a schedule's plans.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping as _MappingABC
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -25,7 +27,7 @@ def get(obj: Any, name: str, default: Any = None) -> Any:
     """A field of a catalog object or of a plain mapping (None-safe)."""
     if obj is None:
         return default
-    if isinstance(obj, Mapping):
+    if isinstance(obj, _MappingABC):
         return obj.get(name, default)
     return getattr(obj, name, default)
 
@@ -58,18 +60,18 @@ class Regimen:
     nocebo_codes: tuple[int, int] = (-1, -1)   # codes of the nocebo symptom and withdrawal (-1: no drug row)
     overdose_code: int = -1                    # code of an opioid overdose (-1: no opioid row)
 
-    @property
+    @cached_property
     def one_off(self) -> np.ndarray:
         """One-off courses (procedures, patches): their effect lasts ``durability`` weeks whatever adherence."""
         return np.isfinite(self.durability)
 
-    @property
+    @cached_property
     def outcomes(self) -> list[tuple[int, ...]]:
         """For each intervention, the outcomes it acts on: 0 pain, 1 function, 2 PCS."""
         acts = (self.effect.any(axis=1), self.function_effect > 0, self.pcs_effect > 0)
         return [tuple(j for j in range(3) if acts[j][k]) for k in range(len(self.ids))]
 
-    @property
+    @cached_property
     def escalates(self) -> np.ndarray:
         """Opioids with an MME (dose creep applies to them)."""
         return self.opioid & (self.mme0 > 0)

@@ -361,12 +361,16 @@ def _adverse_events(cohort: Cohort, regimen: Regimen, state: State, target: np.n
         state.stopped[regimen.ae_item[slot[stops]], who[stops]] = True
         stopping[who[stops]] = True
     if regimen.overdose_code >= 0 and K:
-        top = float(_overdose_hazard(np.array([1e9], F32), cohort.phenotype.benzodiazepine)[0])
-        edge = F32(1 - 2 * top)
-        first = float(np.count_nonzero((np.arange(65536) + 0.5) / 65536 > edge)) / 65536   # P(u > edge), exact
+        if "overdose_edge" not in state.work:            # once per run: the first-stage cut and its probability
+            top = float(_overdose_hazard(np.array([1e9], F32), cohort.phenotype.benzodiazepine)[0])
+            edge = F32(1 - 2 * top)
+            state.work["overdose_edge"] = np.array(
+                [edge, np.count_nonzero((np.arange(65536) + 0.5) / 65536 > edge) / 65536], F32)  # P(u > edge), exact
+        edge, first = state.work["overdose_edge"]
         at_risk = np.flatnonzero(u > edge)                                # a handful of patients a week
         op = np.flatnonzero(regimen.opioid)
-        mme = (state.mme[op][:, at_risk] * ~state.stopped[op][:, at_risk]).sum(axis=0, dtype=F32)
+        grid = (op[:, None], at_risk[None, :])
+        mme = (state.mme[grid] * ~state.stopped[grid]).sum(axis=0, dtype=F32)
         who = at_risk[u2[at_risk] * F32(first) < _overdose_hazard(mme, cohort.phenotype.benzodiazepine)]
         ae[who] = regimen.overdose_code
         state.stopped[op[:, None], who[None, :]] = True
