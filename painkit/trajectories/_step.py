@@ -242,27 +242,41 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
     state.noise *= rho
     state.noise += z
 
-    kept = np.ones((3, n), F32)                          # share of pain, function, PCS left by treatment
+    kept = state.buffer("kept", (3, n))                  # share of pain, function, PCS left by treatment
+    kept.fill(1)
     target = np.zeros((0, n), bool)
     if state.tapering.any():
         taper.advance(state)
     if regimen.ids:
         target = _advance_levels(regimen, state, adherent, t)
         cat = p["catastrophizing"]             # around the trial populations' PCS: effects are trial (ITT) effects
-        blunt = 1 - F32(cat["blunting"]) * (state.pcs - F32(cat["reference_pcs"])) / F32(52)
+        b = F32(cat["blunting"]) / F32(52)
+        blunt = state.buffer("blunt", (n,))
+        np.multiply(state.pcs, -b, out=blunt)
+        blunt += F32(1) + b * F32(cat["reference_pcs"])          # 1 - blunting (pcs - reference) / 52
         _combine(regimen, state, blunt, kept)
         _nonspecific(cohort, regimen, state, blunt, kept[0], t)
         np.maximum(kept, 1 - F32(p["combination"]["max_effect"]), out=kept)
 
     det = scores if scores is not None else np.empty((3, n), F32)
     np.multiply(natural_course(cohort, t), kept[0], out=det[0])
-    relief = 1 - det[0] / cohort.usual_pain
+    relief, tmp = state.buffer("relief", (n,)), state.buffer("tmp", (n,))
+    np.divide(det[0], cohort.usual_pain, out=relief)
+    np.subtract(F32(1), relief, out=relief)
     np.clip(relief, -1, 1, out=relief)
     cat, fc = p["catastrophizing"], p["function"]
-    det[2] = cohort.pcs0 * kept[2] * (1 - F32(cat["pain_coupling"]) * relief)
-    pcs_relief = 1 - det[2] / np.maximum(cohort.pcs0, F32(1e-3))
-    det[1] = (cohort.function0 * kept[1] * (1 - F32(fc["pain_coupling"]) * relief)
-              * (1 - F32(fc["pcs_coupling"]) * pcs_relief))
+    np.multiply(relief, -F32(cat["pain_coupling"]), out=tmp)      # 1 - coupling x relief
+    tmp += F32(1)
+    np.multiply(cohort.pcs0, kept[2], out=det[2])
+    det[2] *= tmp
+    np.divide(det[2], np.maximum(cohort.pcs0, F32(1e-3)), out=tmp)  # pcs relief = 1 - tmp
+    np.multiply(tmp, F32(fc["pcs_coupling"]), out=tmp)
+    tmp += F32(1) - F32(fc["pcs_coupling"])                          # 1 - coupling x pcs relief
+    np.multiply(cohort.function0, kept[1], out=det[1])
+    det[1] *= tmp
+    np.multiply(relief, -F32(fc["pain_coupling"]), out=tmp)
+    tmp += F32(1)
+    det[1] *= tmp
     det += state.noise
     obs = np.clip(det, 0, SCALE_MAX, out=det)
     state.pcs = obs[2].copy()
@@ -272,8 +286,9 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
     state.week = t
     if regimen.escalates.any():
         _escalate(regimen, state, target, responding, u[3])
-    op = np.flatnonzero(regimen.opioid)
-    mme = ((state.mme[op] * ~state.stopped[op]).sum(axis=0, dtype=F32) if op.size else np.zeros(n, F32))
+    mme = np.zeros(n, F32)
+    for k in np.flatnonzero(regimen.opioid):
+        np.add(mme, state.mme[k], out=mme, where=~state.stopped[k])
 
     d = p["dropout"]
     hazard = np.full(n, F32(d["weekly_base_rate"]), F32)
