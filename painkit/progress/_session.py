@@ -147,3 +147,6 @@ def name_prompt(default: str = ""):
     text.observe(_save, "value")  # fires on Enter or leaving the box (continuous_update=False)
     button.on_click(_save)
     return w.VBox([w.HBox([text, button]), status])
+
+
+attempts.set_store_opener(enable)  # the first attempt opens the store (see _attempts.default_sink)

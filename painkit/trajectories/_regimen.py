@@ -16,8 +16,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .. import _yamlio as yamlio
 from ..errors import PlanError, did_you_mean
+from ._params import load_trajectory
 
 F32 = np.float32
 MECHS: tuple[str, ...] = ("nociceptive", "neuropathic", "nociplastic")
@@ -103,7 +103,7 @@ def plan_rows(items: Sequence[str], prescriptions: Sequence[Mapping[str, Any]], 
             ids.append(iid)
         mme[iid] = mme.get(iid, 0.0) + float(mme_of(rx))
         prescribed.add(iid)
-    default_mme = float(yamlio.data_file("trajectory.yaml")["opioids"]["default_start_mme"])
+    default_mme = float(load_trajectory()["opioids"]["default_start_mme"])
     for iid in ids:
         if iid not in prescribed and is_opioid_row(iid, catalog):
             mme[iid] = float((carried or {}).get(iid) or default_mme)
@@ -120,6 +120,18 @@ def is_opioid_row(iid: str, catalog: Mapping[str, Any]) -> bool:
     return iid.startswith("opioid:") or bool(get(catalog.get(iid), "opioid"))
 
 
+def _trajectory() -> Any:
+    from ._params import params
+
+    return params()
+
+
+def _fitted() -> Any:
+    from ._params import fitted
+
+    return fitted()
+
+
 @dataclass(frozen=True)
 class Overrides:
     """Parameters that replace catalog values in the simulation: effects fitted to the calibration targets
@@ -132,17 +144,17 @@ class Overrides:
     @classmethod
     def for_conditions(cls, conditions: Sequence[str]) -> "Overrides":
         """The fitted parameters, then the condition-specific effects of these conditions (which win)."""
-        fit = yamlio.data_file("fitted.yaml")
+        fit = _fitted()
         effect: dict[str, dict[str, float]] = {}
         for iid, mechs in (fit.get("effect") or {}).items():
             effect[iid] = {m: float(v["value"]) for m, v in mechs.items()}
-        for entry in yamlio.data_file("trajectory.yaml").get("condition_effects") or []:
+        for entry in _trajectory().get("condition_effects") or []:
             if set(entry["conditions"]) & set(conditions):
                 effect.setdefault(entry["intervention"], {}).update(
                     {m: float(v) for m, v in entry["effect"].items()})
         stopping = {iid: float(v["value"]) for iid, v in (fit.get("stopping_rate") or {}).items()}
         ae = {iid: {c: float(v["value"]) for c, v in codes.items()} for iid, codes in (fit.get("ae_rate") or {}).items()}
-        for source, sharing in (yamlio.data_file("trajectory.yaml").get("fitted_shared_by") or {}).items():
+        for source, sharing in (_trajectory().get("fitted_shared_by") or {}).items():
             for table in (effect, stopping, ae):
                 if source in table:
                     for iid in sharing:
@@ -199,9 +211,9 @@ def compile_rows(ids: Sequence[str], mme0: Mapping[str, float], catalog: Mapping
             ae_code.append(codes.setdefault(str(get(ae, "code")), len(codes)))
     nocebo = (-1, -1)
     if drug.any():
-        nc = yamlio.data_file("trajectory.yaml")["nocebo"]
+        nc = _trajectory()["nocebo"]
         nocebo = (codes.setdefault(nc["symptom_code"], len(codes)), codes.setdefault(nc["withdrawal_code"], len(codes)))
-    overdose = codes.setdefault(yamlio.data_file("trajectory.yaml")["overdose"]["code"], len(codes)) if opioid.any() else -1
+    overdose = codes.setdefault(_trajectory()["overdose"]["code"], len(codes)) if opioid.any() else -1
     if len(codes) > 127:
         raise PlanError(f"plan: {len(codes)} distinct adverse-event codes; at most 127 are supported")
     return Regimen(tuple(ids), effect, onset, durab, fx, px, tol, mme, opioid, np.array(ae_item, np.intp),

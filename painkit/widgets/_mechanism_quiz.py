@@ -11,12 +11,11 @@ from html import escape
 from typing import Optional, Union
 
 from .. import DISCLAIMER
-from ..progress._attempts import Attempt, AttemptHook, now, send
-from ..cases._case import GRADES, MECHANISMS, Case, load_case
+from ..progress import Attempt, AttemptHook, now, send
+from ..cases import GRADES, MECHANISMS, Case, load_case
 from ..errors import PainkitError
-from ..mechanisms._feedback import normalize_answer
-from ..mechanisms._tables import assessment_html, feedback_html
-from ..mechanisms._classify import FINDINGS, STEP, Feedback, check_answer, classify, finding_label
+from ..mechanisms import (FINDINGS, STEP, Feedback, assessment_html, check_answer, classify, feedback_html,
+                          finding_label, normalize_answer)
 
 NO_GRADE = "choose a grade"  # value "" (a None value leaves the front-end Dropdown blank)
 
