@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                  "reproduce the published figure of its target (educational model, not predictive)."),
         "generated": _dt.date.today().isoformat(),
         "status": "teaching_assumption",
+        "source": "tools/fit_calibration.py fitted to painkit/data/calibration.yaml (each value names its target)",
     }
     by_param = {t.parameter: t for t in fitted}
     for key in ORDER:

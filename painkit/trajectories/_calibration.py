@@ -15,8 +15,8 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from .. import _yamlio as yamlio
 from ._outcomes import NOTE, SimulationError
+from ._params import load_calibration
 from ._trials import VirtualTrial, virtual_trial
 
 SPECIAL_ARMS = ("with_benzodiazepine", "without_benzodiazepine")
@@ -52,7 +52,7 @@ class Target:
 
 def calibration_data() -> dict[str, Any]:
     """``painkit/data/calibration.yaml`` (cached)."""
-    return yamlio.data_file("calibration.yaml")
+    return load_calibration()
 
 
 def calibration_targets() -> list[Target]:
