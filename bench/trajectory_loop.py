@@ -13,9 +13,11 @@ import numpy as np
 
 from painkit.trajectories import _step as engine
 from painkit.trajectories import _population as population
-from painkit.trajectories._regimen import compile_plan
+from painkit.trajectories._regimen import Overrides, compile_plan
 from painkit.trajectories import plan_parts, thresholds
 from painkit.trajectories._simulate import _case, _catalog, _mme_of, baseline_mme
+
+F32 = np.float32
 
 
 def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[str, np.ndarray]:
@@ -23,7 +25,7 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
     case, catalog = _case(case), _catalog(None)
     rng = np.random.default_rng(seed)
     items, rx = plan_parts(plan)
-    reg = compile_plan(items, rx, catalog, _mme_of)
+    reg = compile_plan(items, rx, catalog, _mme_of, Overrides.for_conditions(case.conditions))
     co = population.draw_cohort(population.phenotype(case), n_patients, rng, sorted(catalog), baseline_mme(case))
     state, visit = engine.start(co, reg)
     p = population.params()
@@ -42,6 +44,19 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
     pain0, pcs, dropped = state.pain0.tolist(), state.pcs.astype(float).tolist(), [False] * n
     q, usual, f0, pcs0 = (a.tolist() for a in (co.adherence, co.usual_pain, co.function0, co.pcs0))
     rec, placebo = co.recovery_weeks.tolist(), co.nonspecific.tolist()
+    fit, front_p, od = population.fitted(), p["front_loading"], p["overdose"]
+    dr = p["opioid_dose_response"]
+    ref, ed50 = dr["reference_mme"], dr["ed50_mme"]
+
+    def dose_factor(m: float) -> float:
+        return m / (m + ed50) * ((ref + ed50) / ref)
+
+    def front(weeks_on: float) -> float:
+        return 1 + (front_p["peak"] - 1) * math.exp(-(max(weeks_on, 1) - 1) / front_p["decay_weeks"])
+
+    weekly_od = [0.0] + [1 - (1 - a) ** (1 / 52) for a in od["annual_rate"]]
+    benzo = od["benzodiazepine_multiplier"] if co.phenotype.benzodiazepine else 1.0
+    drug_rows = any(reg.drug)
     fl, cat, fc, d, o = p["fluctuation"], p["catastrophizing"], p["function"], p["dropout"], p["opioids"]
     rho = float(np.float32(fl["autocorrelation"]))
     scale = [sd * math.sqrt(1 - rho * rho) for sd in (fl["pain_sd"], fl["function_sd"], fl["pcs_sd"])]
@@ -50,13 +65,25 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
     kind = co.phenotype.natural_history
     onset, durab, tolr = reg.onset.tolist(), reg.durability.tolist(), reg.tolerance.tolist()
     one_off = reg.one_off.tolist()
-    slots = list(zip(reg.ae_item.tolist(), reg.ae_rate.tolist(), reg.ae_stops.tolist(), reg.ae_code.tolist()))
-    total_rate = float(reg.ae_rate.sum()) if slots else 0.0
+    slots = list(zip(reg.ae_item.tolist(), reg.ae_stops.tolist(), reg.ae_code.tolist()))
     escal, opioid, mme0 = reg.escalates.tolist(), reg.opioid.tolist(), reg.mme0.tolist()
     ns_rate, ns_level = 1 / p["nonspecific_response"]["onset_weeks"], 0.0
     for t in range(1, weeks + 1):
         z, u = population.weekly_draws(rng, n)
         z, u = z.astype(float).tolist(), u.astype(float).tolist()
+        # this week's adverse-event rates (float32, as the engine computes them): nocebo, then each slot
+        noc = [fit["nocebo"]["symptom_rate"]["value"] * front(t), fit["nocebo"]["stopping_rate"]["value"] * front(t)]
+        noc = noc if drug_rows else [0.0, 0.0]
+        rates = []
+        for (item, stops, _), r in zip(slots, reg.ae_rate.tolist()):
+            f = front(t) * (dose_factor(max(mme0[item], 1e-6)) if opioid[item] and mme0[item] > 0 else 1.0)
+            rate = F32(F32(r) * f)
+            rates.append(F32(rate * F32(co.withdrawal_factor)) if stops and co.withdrawal_factor != 1 else rate)
+        noc_sum = sum(noc)
+        total_rate = float(F32(noc_sum + float(sum(rates))))
+        top = weekly_od[-1] * benzo
+        edge = float(F32(1 - 2 * top))
+        first = float(np.count_nonzero((np.arange(65536) + 0.5) / 65536 > edge)) / 65536
         given = any(not one_off[k] or t <= onset[k] + durab[k] for k in range(K))   # any treatment given
         ns_level = max(0.0, min(1.0, ns_level + (ns_rate if given else -ns_rate)))  # nonspecific response
         for i in range(n):
@@ -66,7 +93,7 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
                 nz[j] = rho * nz[j] + scale[j] * z[j][i]
             kept = [1.0, 1.0, 1.0]
             target = [False] * K
-            blunt = 1 - cat["blunting"] * pcs[i] / 52
+            blunt = 1 - cat["blunting"] * (pcs[i] - cat["reference_pcs"]) / 52
             for k in range(K):
                 on = (t <= onset[k] + durab[k]) if one_off[k] else adherent
                 target[k] = on and not stopped[i][k]
@@ -75,6 +102,8 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
                 if tolr[k] > 0:
                     tol[i][k] += tolr[k] * (1 - tol[i][k]) * target[k]
                 active = level[i][k] * (1 - tol[i][k])
+                if opioid[k] and mme0[k] > 0:
+                    active *= dose_factor(dose[i][k] * mme0[k])
                 kept[0] *= 1 - gain[0][k][i] * active * blunt
                 kept[1] *= 1 - gain[1][k][i] * active * blunt
                 kept[2] *= 1 - gain[2][k][i] * active
@@ -95,15 +124,27 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
             responding = obs[0] <= pain0[i] * (1 - rf)
             ae, stopping = -1, False
             if u[1][i] < total_rate:
-                cum = 0.0
-                for item, rate, stops, code in slots:
-                    exposed = (t <= onset[item]) if one_off[item] else True
-                    cum += rate * (target[item] and exposed)
-                    if u[1][i] < cum:
-                        ae = code
-                        if stops:
-                            stopped[i][item], stopping = True, True
-                        break
+                if u[1][i] < F32(noc[0]):
+                    ae = reg.nocebo_codes[0]
+                elif u[1][i] < F32(noc_sum):
+                    ae, stopping = reg.nocebo_codes[1], True
+                else:
+                    cum = F32(0)
+                    for (item, stops, code), rate in zip(slots, rates):
+                        exposed = (t <= onset[item]) if one_off[item] else True
+                        cum = F32(cum + rate * (target[item] and exposed))
+                        if u[1][i] < F32(cum + F32(noc_sum)):
+                            ae = code
+                            if stops:
+                                stopped[i][item], stopping = True, True
+                            break
+            if reg.overdose_code >= 0 and u[1][i] > edge:          # opioid overdose (hazard by MME band)
+                now = sum(dose[i][k] * mme0[k] for k in range(K) if opioid[k] and not stopped[i][k])
+                band = sum(now >= e for e in od["bands_mme"])
+                if u[3][i] * first < weekly_od[band] * benzo:
+                    ae, stopping = reg.overdose_code, True
+                    for k in range(K):
+                        stopped[i][k] = stopped[i][k] or opioid[k]
             for k in range(K):
                 if (escal[k] and t > o["escalation_after_week"] and target[k] and not responding
                         and u[3][i] < o["escalation_weekly_probability"]
@@ -114,7 +155,8 @@ def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[st
             mme = sum(dose[i][k] * mme0[k] for k in range(K) if opioid[k] and not stopped[i][k])
             hazard = d["weekly_base_rate"] + d["after_stopping_adverse_event"] * stopping
             if t > d["lack_of_efficacy_after_week"]:
-                hazard += d["weekly_lack_of_efficacy_rate"] * (not responding)
+                fade = math.exp(-(t - d["lack_of_efficacy_after_week"] - 1) / d["lack_of_efficacy_decay_weeks"])
+                hazard += float(F32(co.lack_of_efficacy * fade)) * (not responding)
             if dropped[i]:
                 ae = -1
             dropped[i] = dropped[i] or u[2][i] < hazard

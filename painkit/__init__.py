@@ -26,7 +26,8 @@ _LAZY: dict[str, str] = {
     "mme": "formulary", "interventions": "formulary", "load_catalog": "formulary",
     "Plan": "plans", "expert_plan": "plans", "review_plan": "plans", "PlanReview": "plans", "Finding": "plans",
     "simulate": "trajectories", "score_trajectories": "trajectories", "compare_plans": "trajectories",
-    "branch": "trajectories", "review_revision": "trajectories",
+    "branch": "trajectories", "review_revision": "trajectories", "virtual_trial": "trajectories",
+    "check_calibration": "trajectories", "calibration_targets": "trajectories",
     "ProgressStore": "progress",
 }
 # subpackages, and the module names of the first (flat) layout kept as aliases so that code written for it

@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("painkit.progress._report", "cmd_report", "write a learner's self-study report as one HTML page"),
     "export": ("painkit.progress._cli", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
                "statements (--xapi)"),
+    "calibrate": ("painkit.trajectories._calibration", "cmd_calibrate", "print the trajectory model vs published "
+                  "trial figures for every calibration target; exit 1 if any is outside its tolerance"),
 }
 
 

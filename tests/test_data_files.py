@@ -19,11 +19,13 @@ SOURCE = Path(pk.__file__).parent
 
 # data file -> the one public loader that reads it (its owner)
 OWNERS: dict[str, Callable[[], Any]] = {
+    "calibration.yaml": trajectories.load_calibration,
     "case_template.yaml": lambda: cases.template_text("my-case"),
     "competencies.yaml": curriculum.load_competencies,
     "conditions.yaml": formulary.load_conditions,
     "curriculum.yaml": cases.curriculum_map,
     "drug_names.yaml": formulary.load_drug_names,
+    "fitted.yaml": trajectories.load_fitted,
     "foundations.yaml": curriculum.load_foundations,
     "instruments.yaml": instruments.load_instruments,
     "interactions.yaml": plans.load_interactions,

@@ -381,3 +381,58 @@ def branches(kept, revised, measure: str = "pain", *, week=None, patients: int =
     return a.hconcat(*panels).resolve_scale(y="shared").properties(
         title=[f"{title}: the same {n:,} synthetic patients, plan kept vs revised at week {week} (dashed)",
                f"median (line), IQR (band), {k} sampled patients (thin). Educational model, not predictive."])
+
+
+# --------------------------------------------------------------------------------------------------
+# Model vs evidence (issue 15): the calibration targets as a forest plot
+
+
+_FOREST_KINDS = {  # statistic -> (panel title, axis format, log scale)
+    "nnt_50": ("number needed to treat (>= 50% relief) or to harm (withdrawal for adverse events)", ".1f", True),
+    "nnh_ae_dropout": ("number needed to treat (>= 50% relief) or to harm (withdrawal for adverse events)", ".1f",
+                       True),
+    "responder_50": ("share of patients", "%", False), "ae_share": ("share of patients", "%", False),
+    "ae_code_share": ("share of patients", "%", False), "ae_dropout": ("share of patients", "%", False),
+    "dropout": ("share of patients", "%", False), "risk_difference_mid": ("share of patients", "%", False),
+    "mean_change": ("pain, NRS points (negative: less pain)", "+.2f", False),
+    "mean_difference": ("pain, NRS points (negative: less pain)", "+.2f", False),
+    "overdose_rate": ("opioid overdoses per person-year", ".2%", False),
+    "overdose_rate_ratio": ("overdose rate ratio", ".1f", True),
+    "middle_band_excess": ("bimodal response: middle band minus the smaller tail (<= 0: bimodal)", "+.0%", False),
+}
+
+
+def calibration_forest(table):
+    """Forest plot of model vs evidence: for every calibration target (``pk.check_calibration()``) the
+    published figure (black diamond) with its tolerance (grey bar: the published 95% CI, or +/-50% when none
+    was published) and painkit's estimate (blue dot inside the tolerance, red cross outside), one panel per
+    kind of figure so each has its own scale."""
+    a = alt()
+    data = table.reset_index() if "target" not in table.columns else table.copy()
+    data["kind"] = [_FOREST_KINDS.get(s, (s, ".3g", False))[0] for s in data["statistic"]]
+    data["label"] = data["target"] + " (" + data["use"] + ")"
+    data["verdict"] = data["within"].map({True: "within tolerance", False: "outside tolerance"})
+    panels = []
+    for kind in dict.fromkeys(data["kind"]):
+        part = _limit(data[data["kind"] == kind])
+        stat = part["statistic"].iloc[0]
+        _, fmt, log = _FOREST_KINDS.get(stat, (kind, ".3g", False))
+        scale = a.Scale(type="log") if log else a.Scale(zero=False)
+        y = a.Y("label:N", sort=list(part["label"]), title=None, axis=a.Axis(labelLimit=300))
+        base = a.Chart(part).encode(y=y)
+        tips = ["figure", "source", a.Tooltip("published:Q", format=fmt), a.Tooltip("model:Q", format=fmt),
+                a.Tooltip("tolerance_low:Q", format=fmt), a.Tooltip("tolerance_high:Q", format=fmt), "verdict"]
+        evidence = base.mark_rule(strokeWidth=7, opacity=0.35, color="gray").encode(
+            x=a.X("tolerance_low:Q", scale=scale, axis=a.Axis(format=fmt), title=kind), x2="tolerance_high:Q")
+        published = base.mark_point(shape="diamond", filled=True, size=70, color="black").encode(
+            x="published:Q", tooltip=tips)
+        model = base.mark_point(filled=True, size=60).encode(
+            x="model:Q", tooltip=tips,
+            color=a.Color("verdict:N", title="painkit model",
+                          scale=a.Scale(domain=["within tolerance", "outside tolerance"], range=["#1f77b4", "#d62728"])),
+            shape=a.Shape("verdict:N", title="painkit model",
+                          scale=a.Scale(domain=["within tolerance", "outside tolerance"], range=["circle", "cross"])))
+        panels.append((evidence + published + model).properties(width=360, height=a.Step(16)))
+    return a.vconcat(*panels).resolve_scale(x="independent").properties(
+        title=["How far can you trust the model? Published figure (diamond) and its tolerance (grey) beside "
+               "painkit's virtual trial (dot)", "Educational model, not predictive."])

@@ -12,3 +12,18 @@ def load_trajectory() -> dict[str, Any]:
 
 
 params = load_trajectory  # the engine's short name
+
+
+def load_fitted() -> dict[str, Any]:
+    """The parameters fitted to the calibration targets (``painkit/data/fitted.yaml``, written by
+    ``tools/fit_calibration.py``; cached), each with the target it was fitted to."""
+    return yamlio.data_file("fitted.yaml")
+
+
+def load_calibration() -> dict[str, Any]:
+    """The calibration targets (``painkit/data/calibration.yaml``: published trial figures, their CI, the
+    case and arms each maps to, the statistic and the tolerance; cached)."""
+    return yamlio.data_file("calibration.yaml")
+
+
+fitted = load_fitted  # the engine's short name

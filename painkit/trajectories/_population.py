@@ -16,19 +16,46 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
-from ._params import params
+from ._params import fitted, params
 from ._regimen import MECHS, get
 
 if TYPE_CHECKING:
     from ._step import State
 
 F32 = np.float32
-N_BASELINE_DRAWS = 10  # normal rows per patient at baseline (see draw_cohort)
+N_BASELINE_DRAWS = 11  # normal rows per patient at baseline (see draw_cohort)
 N_WEEKLY_NORMALS = 3   # fluctuation of pain, function, pcs
 N_WEEKLY_UNIFORMS = 4  # adherence, adverse event, dropout, dose escalation
 
 
 
+
+
+def nonspecific_share(conditions: Sequence[str]) -> float:
+    """Share of placebo responders for a case's conditions: the first condition with a fitted share, else
+    trajectory.yaml's ``default_share``."""
+    shares = fitted().get("nonspecific", {})
+    for c in conditions:
+        if c in shares:
+            return float(shares[c]["value"])
+    return float(params()["nonspecific_response"]["default_share"])
+
+
+def group_value(section: str, conditions: Sequence[str], default: float) -> float:
+    """A fitted value of the case's condition group (trajectory.yaml ``dropout.fitted_conditions`` maps a
+    condition to its group; fitted.yaml ``<section>.<group>``), else ``default``."""
+    groups = params()["dropout"].get("fitted_conditions", {})
+    values = fitted().get(section) or {}
+    for c in conditions:
+        if groups.get(c) in values:
+            return float(values[groups[c]]["value"])
+    return float(default)
+
+
+def lack_of_efficacy_rate(conditions: Sequence[str]) -> float:
+    """Weekly dropout hazard of a patient below 30% relief: the fitted rate of the case's condition group,
+    else trajectory.yaml's default rate."""
+    return group_value("dropout", conditions, params()["dropout"]["weekly_lack_of_efficacy_rate"])
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +90,8 @@ class Phenotype:
     adherence: float
     mix: tuple[float, ...]
     natural_history: str
+    conditions: tuple[str, ...] = ()
+    benzodiazepine: bool = False    # the case takes a benzodiazepine (overdose multiplier)
 
 
 def phenotype(case: Any) -> Phenotype:
@@ -89,9 +118,13 @@ def phenotype(case: Any) -> Phenotype:
     total = sum(weights)
     if total <= 0:
         weights, total = [1.0, 0.0, 0.0], 1.0
+    from ..formulary import benzodiazepines
+
     return Phenotype(setting=case.setting, pain=dist("pain"), function=dist("function"), pcs=dist("pcs"),
                      adherence=float(pick("adherence")), mix=tuple(w / total for w in weights),
-                     natural_history=str(pick("natural_history")))
+                     natural_history=str(pick("natural_history")),
+                     conditions=tuple(str(c) for c in (getattr(case, "conditions", None) or ())),
+                     benzodiazepine=bool(benzodiazepines(getattr(case, "medications", None) or [])))
 
 
 @dataclass
@@ -104,13 +137,15 @@ class Cohort:
     pcs0: np.ndarray                # (n,) usual PCS
     mix: np.ndarray                 # (3, n) mechanism weights, columns sum to 1
     general: np.ndarray             # (n,) general responsiveness (lognormal, mean 1)
-    specific: np.ndarray            # (C, n) treatment-specific multiplier, one row per catalog id
+    specific: np.ndarray            # (C, n) uint16 draw deciding who responds to each catalog id (bimodal)
     catalog_ids: tuple[str, ...]    # row order of ``specific``
     adherence: np.ndarray           # (n,) weekly probability of taking the plan
     recovery_weeks: np.ndarray      # (n,) time constant of a resolving natural history
     nonspecific: np.ndarray         # (n,) full nonspecific (placebo/contextual) pain response on any active plan
     noise0: np.ndarray              # (3, n) fluctuation at week 0 (pain includes the regression-to-mean excess)
     baseline_mme: float = 0.0       # MME/day of the case's current opioids (shown at week 0)
+    lack_of_efficacy: float = 0.0   # weekly dropout hazard below 30% relief (by condition)
+    withdrawal_factor: float = 1.0  # multiplier of treatments' stopping adverse events (by condition group)
 
     @property
     def n(self) -> int:
@@ -140,16 +175,17 @@ def draw_cohort(ph: Phenotype, n: int, rng: np.random.Generator, catalog_ids: Se
     h = p["heterogeneity"]
     g_sd = F32(h["general_sd"])
     general = np.exp(g_sd * z[6] - g_sd * g_sd / 2)
-    responds = u_specific < h["responder_share"] * 65536 - 0.5     # (b + 0.5) / 65536 < share
-    specific = np.where(responds, F32(h["responder_multiplier"]), F32(h["non_responder_multiplier"])).astype(F32)
 
     nh = p["natural_history"]["resolving"]
     recovery = F32(nh["time_constant_weeks"]) * np.exp(F32(nh["time_constant_sd"]) * z[7])
 
     ns = p["nonspecific_response"]
     ns_sd = F32(ns["sd"])
-    nonspecific = np.minimum(F32(ns["mean_effect"]) * np.exp(ns_sd * z[9] - ns_sd * ns_sd / 2),
-                             F32(p["combination"]["max_effect"]))
+    share = min(max(nonspecific_share(ph.conditions), 1e-6), 1 - 1e-6)
+    placebo_responder = z[9] < F32(NormalDist().inv_cdf(share))
+    nonspecific = np.where(placebo_responder, F32(ns["responder_relief"]) * np.exp(ns_sd * z[10] - ns_sd * ns_sd / 2),
+                           F32(ns["non_responder_relief"])).astype(F32)
+    np.minimum(nonspecific, F32(p["combination"]["max_effect"]), out=nonspecific)
 
     mean = min(max(ph.adherence, 1e-3), 1 - 1e-3)
     logit = F32(np.log(mean / (1 - mean)))
@@ -158,5 +194,6 @@ def draw_cohort(ph: Phenotype, n: int, rng: np.random.Generator, catalog_ids: Se
     fl = p["fluctuation"]
     noise0 *= np.array([[fl["pain_sd"]], [fl["function_sd"]], [fl["pcs_sd"]]], F32)
     noise0[0] += F32(p["regression_to_mean"]["baseline_excess"])
-    return Cohort(ph, usual, func0, pcs0, mix, general, specific, tuple(catalog_ids), adherence, recovery,
-                  nonspecific, noise0, float(baseline_mme))
+    return Cohort(ph, usual, func0, pcs0, mix, general, u_specific, tuple(catalog_ids), adherence, recovery,
+                  nonspecific, noise0, float(baseline_mme), lack_of_efficacy_rate(ph.conditions),
+                  group_value("withdrawal", ph.conditions, 1.0))

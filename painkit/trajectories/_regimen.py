@@ -9,7 +9,9 @@ both for one plan, ``painkit.trajectories`` for the union of a schedule's plans.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping as _MappingABC
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -25,7 +27,7 @@ def get(obj: Any, name: str, default: Any = None) -> Any:
     """A field of a catalog object or of a plain mapping (None-safe)."""
     if obj is None:
         return default
-    if isinstance(obj, Mapping):
+    if isinstance(obj, _MappingABC):
         return obj.get(name, default)
     return getattr(obj, name, default)
 
@@ -54,19 +56,22 @@ class Regimen:
     ae_code: np.ndarray         # (S,) index into ``codes``
     codes: tuple[str, ...]      # adverse-event codes of this plan
     warnings: list[str] = field(default_factory=list)
+    drug: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (K,) a pharmacological row (nocebo)
+    nocebo_codes: tuple[int, int] = (-1, -1)   # codes of the nocebo symptom and withdrawal (-1: no drug row)
+    overdose_code: int = -1                    # code of an opioid overdose (-1: no opioid row)
 
-    @property
+    @cached_property
     def one_off(self) -> np.ndarray:
         """One-off courses (procedures, patches): their effect lasts ``durability`` weeks whatever adherence."""
         return np.isfinite(self.durability)
 
-    @property
+    @cached_property
     def outcomes(self) -> list[tuple[int, ...]]:
         """For each intervention, the outcomes it acts on: 0 pain, 1 function, 2 PCS."""
         acts = (self.effect.any(axis=1), self.function_effect > 0, self.pcs_effect > 0)
         return [tuple(j for j in range(3) if acts[j][k]) for k in range(len(self.ids))]
 
-    @property
+    @cached_property
     def escalates(self) -> np.ndarray:
         """Opioids with an MME (dose creep applies to them)."""
         return self.opioid & (self.mme0 > 0)
@@ -115,15 +120,60 @@ def is_opioid_row(iid: str, catalog: Mapping[str, Any]) -> bool:
     return iid.startswith("opioid:") or bool(get(catalog.get(iid), "opioid"))
 
 
+def _trajectory() -> Any:
+    from ._params import params
+
+    return params()
+
+
+def _fitted() -> Any:
+    from ._params import fitted
+
+    return fitted()
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Parameters that replace catalog values in the simulation: effects fitted to the calibration targets
+    (``painkit/data/fitted.yaml``) and condition-specific effects (trajectory.yaml ``condition_effects``)."""
+
+    effect: Mapping[str, Mapping[str, float]] = field(default_factory=dict)     # id -> mechanism -> effect
+    stopping_rate: Mapping[str, float] = field(default_factory=dict)            # id -> summed stopping rate
+    ae_rate: Mapping[str, Mapping[str, float]] = field(default_factory=dict)    # id -> code -> weekly rate
+
+    @classmethod
+    def for_conditions(cls, conditions: Sequence[str]) -> "Overrides":
+        """The fitted parameters, then the condition-specific effects of these conditions (which win)."""
+        fit = _fitted()
+        effect: dict[str, dict[str, float]] = {}
+        for iid, mechs in (fit.get("effect") or {}).items():
+            effect[iid] = {m: float(v["value"]) for m, v in mechs.items()}
+        for entry in _trajectory().get("condition_effects") or []:
+            if set(entry["conditions"]) & set(conditions):
+                effect.setdefault(entry["intervention"], {}).update(
+                    {m: float(v) for m, v in entry["effect"].items()})
+        stopping = {iid: float(v["value"]) for iid, v in (fit.get("stopping_rate") or {}).items()}
+        ae = {iid: {c: float(v["value"]) for c, v in codes.items()} for iid, codes in (fit.get("ae_rate") or {}).items()}
+        for source, sharing in (_trajectory().get("fitted_shared_by") or {}).items():
+            for table in (effect, stopping, ae):
+                if source in table:
+                    for iid in sharing:
+                        table.setdefault(iid, table[source])
+        return cls(effect, stopping, ae)
+
+
 def compile_rows(ids: Sequence[str], mme0: Mapping[str, float], catalog: Mapping[str, Any],
-                 warnings: Sequence[str] = (), mme_only: frozenset[str] = frozenset()) -> Regimen:
+                 warnings: Sequence[str] = (), mme_only: frozenset[str] = frozenset(),
+                 overrides: Overrides | None = None) -> Regimen:
     """Arrays over ``ids``: each row's catalog simulation block (none for 'opioid:<drug>' rows and for the
-    ``mme_only`` rows: current opioids whose effect is already in the patient's baseline) and its MME/day."""
+    ``mme_only`` rows: current opioids whose effect is already in the patient's baseline) and its MME/day.
+    ``overrides`` (painkit's own catalog only) replaces fitted and condition-specific values."""
     K = len(ids)
     effect = np.zeros((K, 3), F32)
     onset, durab = np.ones(K, F32), np.full(K, np.inf, F32)
     fx, px, tol, mme = (np.zeros(K, F32) for _ in range(4))
     opioid = np.array([is_opioid_row(i, catalog) for i in ids], bool)
+    drug = np.zeros(K, bool)
     ae_item: list[int] = []
     ae_rate: list[float] = []
     ae_stops: list[bool] = []
@@ -134,28 +184,46 @@ def compile_rows(ids: Sequence[str], mme0: Mapping[str, float], catalog: Mapping
         sim = None if iid in mme_only else get(catalog.get(iid), "simulation")
         if sim is None:
             continue
+        drug[k] = get(catalog.get(iid), "category") == "pharmacological"
         eff = get(sim, "effect") or {}
         effect[k] = [float(get(eff, m, 0.0) or 0.0) for m in MECHS]
+        if overrides is not None and iid in overrides.effect:
+            effect[k] = [overrides.effect[iid].get(m, float(effect[k][j])) for j, m in enumerate(MECHS)]
         onset[k] = max(1.0, _num(sim, "onset_weeks", 1.0))
         d = get(sim, "durability_weeks")
         durab[k] = np.inf if d is None else float(d)
         fx[k], px[k] = _num(sim, "function_effect", 0.0), _num(sim, "pcs_effect", 0.0)
         tol[k] = _num(sim, "tolerance_per_week", 0.0)
-        for ae in get(sim, "adverse_events") or []:
+        events = list(get(sim, "adverse_events") or [])
+        rates = [_num(ae, "weekly_rate", 0.0) for ae in events]
+        stops = [bool(get(ae, "stops_treatment", False)) for ae in events]
+        if overrides is not None:
+            fixed = overrides.ae_rate.get(iid, {})
+            rates = [fixed.get(str(get(ae, "code")), r) for ae, r in zip(events, rates)]
+            if iid in overrides.stopping_rate and any(stops):
+                total = sum(r for r, st in zip(rates, stops) if st)
+                share = [(r / total if total > 0 else 1 / sum(stops)) for r in rates]
+                rates = [overrides.stopping_rate[iid] * sh if st else r for r, sh, st in zip(rates, share, stops)]
+        for ae, rate, stop in zip(events, rates, stops):
             ae_item.append(k)
-            ae_rate.append(_num(ae, "weekly_rate", 0.0))
-            ae_stops.append(bool(get(ae, "stops_treatment", False)))
+            ae_rate.append(rate)
+            ae_stops.append(stop)
             ae_code.append(codes.setdefault(str(get(ae, "code")), len(codes)))
+    nocebo = (-1, -1)
+    if drug.any():
+        nc = _trajectory()["nocebo"]
+        nocebo = (codes.setdefault(nc["symptom_code"], len(codes)), codes.setdefault(nc["withdrawal_code"], len(codes)))
+    overdose = codes.setdefault(_trajectory()["overdose"]["code"], len(codes)) if opioid.any() else -1
     if len(codes) > 127:
         raise PlanError(f"plan: {len(codes)} distinct adverse-event codes; at most 127 are supported")
     return Regimen(tuple(ids), effect, onset, durab, fx, px, tol, mme, opioid, np.array(ae_item, np.intp),
                    np.array(ae_rate, F32), np.array(ae_stops, bool), np.array(ae_code, np.int8),
-                   tuple(codes), list(warnings))
+                   tuple(codes), list(warnings), drug, nocebo, overdose)
 
 
 def compile_plan(items: Sequence[str], prescriptions: Sequence[Mapping[str, Any]], catalog: Mapping[str, Any],
-                 mme_of: Callable[[Mapping[str, Any]], float]) -> Regimen:
+                 mme_of: Callable[[Mapping[str, Any]], float], overrides: Overrides | None = None) -> Regimen:
     """Arrays for one plan's interventions (``plan_rows`` then ``compile_rows``); ``mme_of(prescription)``
     gives MME/day. Plan schedules compile the union of their plans' rows (``painkit.trajectories``)."""
     ids, mme, warnings = plan_rows(items, prescriptions, catalog, mme_of)
-    return compile_rows(ids, mme, catalog, warnings)
+    return compile_rows(ids, mme, catalog, warnings, overrides=overrides)

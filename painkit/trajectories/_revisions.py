@@ -109,7 +109,14 @@ def _name(iid: str, catalog: Mapping[str, Any]) -> str:
 
 
 def _causes(code: str, rows: set[str], catalog: Mapping[str, Any]) -> list[str]:
-    """Rows of a plan whose catalog adverse events include ``code``."""
+    """Rows of a plan whose catalog adverse events include ``code``; an opioid overdose (modelled by the
+    engine from the MME/day, trajectory.yaml ``overdose:``) is caused by the plan's opioids. Nocebo events
+    have no specific cause."""
+    from ._population import params
+    from ._regimen import is_opioid_row
+
+    if code == params()["overdose"]["code"]:
+        return sorted(r for r in rows if is_opioid_row(r, catalog))
     return sorted(r for r in rows if any(get(ae, "code") == code for ae in
                                          get(get(catalog.get(r), "simulation"), "adverse_events") or []))
 

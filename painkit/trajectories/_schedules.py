@@ -19,7 +19,7 @@ from ..formulary import _current as stopping
 from ..formulary import recognise
 from ..errors import PlanError
 from ._outcomes import SimulationError
-from ._regimen import F32, Regimen, compile_rows, opioid_rows, plan_rows
+from ._regimen import F32, Overrides, Regimen, compile_rows, opioid_rows, plan_rows
 
 WEEKS_PER_MONTH = 365.25 / 12 / 7   # a unit conversion, not a clinical constant
 
@@ -228,7 +228,7 @@ class Orders:
 
 
 def compile_schedule(changes: Sequence[Change], catalog: Mapping[str, Any], mme_of: Callable[[Any], float],
-                     case: Any) -> tuple[Regimen, Orders]:
+                     case: Any, overrides: Optional[Overrides] = None) -> tuple[Regimen, Orders]:
     """One regimen over every row any plan of the schedule uses (first plan's rows first, so a schedule's
     first weeks compute exactly what its first plan alone computes), and the orders of each plan."""
     by_drug = opioid_rows(catalog)
@@ -269,6 +269,6 @@ def compile_schedule(changes: Sequence[Change], catalog: Mapping[str, Any], mme_
     since = np.array([np.inf if k in start and start[k].months is None else
                       (start[k].months * WEEKS_PER_MONTH if k in start else 0.0) for k in order], F32)
     never_taken = frozenset(k for i, k in enumerate(order) if not taken[:, i].any())
-    regimen = compile_rows(order, first, catalog, warnings, mme_only=never_taken)
+    regimen = compile_rows(order, first, catalog, warnings, mme_only=never_taken, overrides=overrides)
     weeks = np.array([c.week for c in changes], np.int32)
     return regimen, Orders(weeks, taken, mme, initial, since)

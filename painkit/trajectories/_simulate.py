@@ -25,6 +25,7 @@ from . import _step as engine
 from . import _population as population
 from ._outcomes import NOTE, SimulationError, TrajectoryScores, outcome_labels, score_trajectories, thresholds
 from ._schedules import Change, changes_of, compile_schedule, jsonable
+from ._regimen import Overrides
 
 COLUMNS = ("patient", "week", "pain", "peg", "function", "pcs", "mme", "adherent", "adverse_event",
            "dropped_out")
@@ -149,14 +150,27 @@ def simulate(case: Any, plan: Any = None, n_patients: int = 1000, weeks: int = 1
     peg, function (BPI interference 0-10), pcs (0-52), mme, adherent, adverse_event (NA or a code),
     dropped_out. Scores are NaN from the week a patient drops out. Same seed, same frame.
     """
+    return run_cohort(case, plan, n_patients, weeks, seed, catalog)[0]
+
+
+def run_cohort(case: Any, plan: Any, n_patients: int, weeks: int, seed: Union[int, np.random.Generator, None],
+               catalog: Optional[Mapping[str, Any]], extra: Optional[Mapping[str, Any]] = None
+               ) -> tuple[pd.DataFrame, "engine.Record"]:
+    """``simulate``'s work, also returning the engine's record (virtual trials read who withdrew after an
+    adverse event from it). ``extra`` adds catalog entries (the virtual trials' placebo pill) without
+    changing the patients drawn or the fitted parameters of painkit's catalog."""
     case = _case(case)
     n, weeks = _sizes(n_patients, weeks)
     changes = changes_of(plan, weeks)
     rng = _rng(seed)
     custom = catalog is not None
     catalog = _catalog(catalog)
-    regimen, orders = compile_schedule(changes, catalog, _mme_of, case)
-    cohort = population.draw_cohort(population.phenotype(case), n, rng, sorted(catalog), baseline_mme(case))
+    ids = sorted(catalog)
+    if extra:
+        catalog = {**catalog, **extra}
+    overrides = None if custom else Overrides.for_conditions(case.conditions)
+    regimen, orders = compile_schedule(changes, catalog, _mme_of, case, overrides)
+    cohort = population.draw_cohort(population.phenotype(case), n, rng, ids, baseline_mme(case))
     _, record = engine.run(cohort, regimen, weeks, rng, thresholds().responder / 100, orders)
     frame = to_frame(record, regimen.codes)
     first = changes[0]
@@ -169,7 +183,7 @@ def simulate(case: Any, plan: Any = None, n_patients: int = 1000, weeks: int = 1
                        natural_history=cohort.phenotype.natural_history, warnings=list(regimen.warnings),
                        schedule=[c.to_dict() for c in changes], catalog="custom" if custom else "painkit",
                        case_fingerprint=fingerprint(case))
-    return frame
+    return frame, record
 
 
 def same_case(frame: pd.DataFrame, case: Any) -> Any:

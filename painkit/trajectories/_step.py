@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import _switches as taper
-from ._params import params
+from ._params import fitted, params
 from ._population import F32, Cohort, weekly_draws
 from ._regimen import Regimen
 from ._schedules import Orders
@@ -83,22 +83,38 @@ class Visit:
     adherent: np.ndarray
     ae: np.ndarray
     dropped: np.ndarray
+    withdrew: np.ndarray        # withdrew this week after an adverse event that stopped treatment (or an overdose)
 
 
 def gains(cohort: Cohort, regimen: Regimen) -> np.ndarray:
-    """(3, K, n): each patient's full effect of each intervention on pain (catalog effect weighted by the
-    patient's mechanism mix), function and PCS, times the patient's responsiveness; capped."""
+    """(3, K, n): each patient's full effect of each intervention on pain, function and PCS; capped.
+
+    Pain is bimodal (Moore 2013): with e the catalog effect weighted by the patient's mechanism mix, a share
+    e / responder_relief of patients respond and get max(e, responder_relief), the rest nothing specific, so
+    the mean is e (rows without a per-patient draw get e). Function and PCS: the catalog effect. Every
+    effect is times the patient's general responsiveness (lognormal, mean 1)."""
     K, n = len(regimen.ids), cohort.n
     rows = {cid: i for i, cid in enumerate(cohort.catalog_ids)}
-    response = np.empty((K, n), F32)
-    for k, iid in enumerate(regimen.ids):
-        response[k] = cohort.specific[rows[iid]] if iid in rows else 1
-    response *= cohort.general
+    relief = F32(params()["heterogeneity"]["responder_relief"])
     out = np.empty((3, K, n), F32)
-    out[0] = (regimen.effect @ cohort.mix) * response
-    out[1] = regimen.function_effect[:, None] * response
-    out[2] = regimen.pcs_effect[:, None] * response
+    out[0] = regimen.effect @ cohort.mix
+    for k, iid in enumerate(regimen.ids):
+        if iid in rows and out[0, k].any():
+            e = out[0, k]
+            responds = cohort.specific[rows[iid]] < e * F32(65536 / relief) - F32(0.5)   # (b + 0.5) / 65536 < e / r
+            out[0, k] = np.where(responds, np.maximum(e, relief), F32(0))
+    out[0] *= cohort.general
+    out[1] = regimen.function_effect[:, None] * cohort.general
+    out[2] = regimen.pcs_effect[:, None] * cohort.general
     return np.minimum(out, F32(params()["combination"]["max_effect"]), out=out)
+
+
+def dose_factor(mme: Any) -> Any:
+    """Opioid dose-response (Emax, relative to the reference MME/day the catalog effect stands for):
+    (mme / (mme + ed50)) / (ref / (ref + ed50)); 1 at the reference dose, diminishing returns above it."""
+    d = params()["opioid_dose_response"]
+    ref, ed50 = F32(d["reference_mme"]), F32(d["ed50_mme"])
+    return mme / (mme + ed50) * ((ref + ed50) / ref)
 
 
 def start(cohort: Cohort, regimen: Regimen, orders: Orders | None = None) -> tuple[State, Visit]:
@@ -116,7 +132,7 @@ def start(cohort: Cohort, regimen: Regimen, orders: Orders | None = None) -> tup
                   taken=np.zeros(K, bool), live=np.zeros(K, bool), goal=initial.copy(),
                   since=np.where(initial > 0, -orders.since_weeks, np.inf).astype(F32), tapering=np.zeros(K, bool))
     visit = Visit(obs[0], obs[1], obs[2], np.full(n, cohort.baseline_mme, F32), np.ones(n, bool),
-                  np.full(n, -1, np.int8), np.zeros(n, bool))
+                  np.full(n, -1, np.int8), np.zeros(n, bool), np.zeros(n, bool))
     return state, visit
 
 
@@ -180,6 +196,9 @@ def _combine(regimen: Regimen, state: State, blunt: np.ndarray, kept: np.ndarray
         active = state.level[k]
         if regimen.tolerance[k] > 0:
             active = active * (1 - state.tolerance[k])
+        if regimen.opioid[k]:                              # analgesia follows the dose (Emax)
+            dose = state.taper_arrays()[1][k] if state.tapering[k] else state.mme[k]
+            active = active * dose_factor(dose)
         np.multiply(active, blunt, out=blunted)
         for j in outcomes:
             np.multiply(state.gain[j, k], blunted if j < 2 else active, out=tmp)
@@ -207,9 +226,11 @@ def _nonspecific(cohort: Cohort, regimen: Regimen, state: State, blunt: np.ndarr
 
 
 def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generator,
-         responder_fraction: float) -> Visit:
+         responder_fraction: float, scores: np.ndarray | None = None) -> Visit:
     """Advance every patient by one week (in place on ``state``) and return that week's visit.
-    ``responder_fraction`` (0.30: IMMPACT, from painkit.instruments) marks who is "not responding"."""
+    ``responder_fraction`` (0.30: IMMPACT, from painkit.instruments) marks who is "not responding".
+    ``scores``: a (3, n) float32 array (a view into the run's record) the pain, function and PCS scores are
+    computed in, so they need no copy."""
     p = params()
     t = state.week + 1
     n = cohort.n
@@ -222,76 +243,154 @@ def step(cohort: Cohort, regimen: Regimen, state: State, rng: np.random.Generato
     state.noise *= rho
     state.noise += z
 
-    kept = np.ones((3, n), F32)                          # share of pain, function, PCS left by treatment
+    kept = state.buffer("kept", (3, n))                  # share of pain, function, PCS left by treatment
+    kept.fill(1)
     target = np.zeros((0, n), bool)
     if state.tapering.any():
         taper.advance(state)
     if regimen.ids:
         target = _advance_levels(regimen, state, adherent, t)
-        blunt = 1 - F32(p["catastrophizing"]["blunting"]) * state.pcs / F32(52)
+        cat = p["catastrophizing"]             # around the trial populations' PCS: effects are trial (ITT) effects
+        b = F32(cat["blunting"]) / F32(52)
+        blunt = state.buffer("blunt", (n,))
+        np.multiply(state.pcs, -b, out=blunt)
+        blunt += F32(1) + b * F32(cat["reference_pcs"])          # 1 - blunting (pcs - reference) / 52
         _combine(regimen, state, blunt, kept)
         _nonspecific(cohort, regimen, state, blunt, kept[0], t)
         np.maximum(kept, 1 - F32(p["combination"]["max_effect"]), out=kept)
 
-    det = np.empty((3, n), F32)
-    det[0] = natural_course(cohort, t) * kept[0]
-    relief = 1 - det[0] / cohort.usual_pain
+    det = scores if scores is not None else np.empty((3, n), F32)
+    np.multiply(natural_course(cohort, t), kept[0], out=det[0])
+    relief, tmp = state.buffer("relief", (n,)), state.buffer("tmp", (n,))
+    np.divide(det[0], cohort.usual_pain, out=relief)
+    np.subtract(F32(1), relief, out=relief)
     np.clip(relief, -1, 1, out=relief)
     cat, fc = p["catastrophizing"], p["function"]
-    det[2] = cohort.pcs0 * kept[2] * (1 - F32(cat["pain_coupling"]) * relief)
-    pcs_relief = 1 - det[2] / np.maximum(cohort.pcs0, F32(1e-3))
-    det[1] = (cohort.function0 * kept[1] * (1 - F32(fc["pain_coupling"]) * relief)
-              * (1 - F32(fc["pcs_coupling"]) * pcs_relief))
+    np.multiply(relief, -F32(cat["pain_coupling"]), out=tmp)      # 1 - coupling x relief
+    tmp += F32(1)
+    np.multiply(cohort.pcs0, kept[2], out=det[2])
+    det[2] *= tmp
+    np.divide(det[2], np.maximum(cohort.pcs0, F32(1e-3)), out=tmp)  # pcs relief = 1 - tmp
+    np.multiply(tmp, F32(fc["pcs_coupling"]), out=tmp)
+    tmp += F32(1) - F32(fc["pcs_coupling"])                          # 1 - coupling x pcs relief
+    np.multiply(cohort.function0, kept[1], out=det[1])
+    det[1] *= tmp
+    np.multiply(relief, -F32(fc["pain_coupling"]), out=tmp)
+    tmp += F32(1)
+    det[1] *= tmp
     det += state.noise
     obs = np.clip(det, 0, SCALE_MAX, out=det)
     state.pcs = obs[2].copy()
     responding = obs[0] <= state.pain0 * F32(1 - responder_fraction)
 
-    ae, stopping = _adverse_events(regimen, state, target, t, u[1])
+    ae, stopping = _adverse_events(cohort, regimen, state, target, t, u[1], u[3])
     state.week = t
     if regimen.escalates.any():
         _escalate(regimen, state, target, responding, u[3])
-    op = np.flatnonzero(regimen.opioid)
-    mme = ((state.mme[op] * ~state.stopped[op]).sum(axis=0, dtype=F32) if op.size else np.zeros(n, F32))
+    mme = np.zeros(n, F32)
+    for k in np.flatnonzero(regimen.opioid):
+        np.add(mme, state.mme[k], out=mme, where=~state.stopped[k])
 
     d = p["dropout"]
     hazard = np.full(n, F32(d["weekly_base_rate"]), F32)
-    if t > d["lack_of_efficacy_after_week"]:
-        hazard += F32(d["weekly_lack_of_efficacy_rate"]) * ~responding
+    if t > d["lack_of_efficacy_after_week"]:               # judged early: the hazard fades after the first weeks
+        fade = np.exp(-(t - d["lack_of_efficacy_after_week"] - 1) / float(d["lack_of_efficacy_decay_weeks"]))
+        hazard += F32(cohort.lack_of_efficacy * fade) * ~responding
     hazard += F32(d["after_stopping_adverse_event"]) * stopping
-    ae[np.flatnonzero(state.dropped)] = -1
-    state.dropped = state.dropped | (u[2] < hazard)
+    before = state.dropped
+    ae[np.flatnonzero(before)] = -1
+    state.dropped = before | (u[2] < hazard)
     gone = state.dropped
+    withdrew = stopping & gone & ~before
     idx = np.flatnonzero(gone)
     obs[:, idx] = np.nan
     mme[idx] = np.nan
-    return Visit(obs[0], obs[1], obs[2], mme, adherent & ~gone, ae, gone)
+    return Visit(obs[0], obs[1], obs[2], mme, adherent & ~gone, ae, gone, withdrew)
 
 
-def _adverse_events(regimen: Regimen, state: State, target: np.ndarray, week: int,
-                    u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _front(weeks_on: Any) -> Any:
+    """Front-loading of adverse events: 1 + (peak - 1) exp(-(weeks on treatment - 1) / decay)."""
+    fl = params()["front_loading"]
+    return 1 + (float(fl["peak"]) - 1) * np.exp(-(np.maximum(weeks_on, 1) - 1) / float(fl["decay_weeks"]))
+
+
+def _overdose_hazard(mme: np.ndarray, benzodiazepine: bool) -> np.ndarray:
+    """Weekly overdose hazard by MME/day band (annual rates of Dunn 2010), times the benzodiazepine multiplier
+    (Park 2015) when the case takes one; 0 below the first band."""
+    od = params()["overdose"]
+    weekly = np.concatenate([[0.0], 1 - (1 - np.asarray(od["annual_rate"], np.float64)) ** (1 / 52)])
+    factor = float(od["benzodiazepine_multiplier"]) if benzodiazepine else 1.0
+    return (weekly * factor).astype(F32)[np.searchsorted(np.asarray(od["bands_mme"], F32), mme, side="right")]
+
+
+def _adverse_events(cohort: Cohort, regimen: Regimen, state: State, target: np.ndarray, week: int,
+                    u: np.ndarray, u2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """At most one adverse event per patient-week: one uniform split among the exposed slots' weekly rates
-    (competing risks). A one-off course (procedure, patch, course with durability_weeks) is exposed only
-    while it is delivered (its first onset_weeks weeks). Marks the treatments an event stops."""
+    (competing risks): first the nocebo symptom and withdrawal (anyone on a plan with a drug), then each
+    treatment's events. Rates are front-loaded (highest in a treatment's first weeks) and an opioid's follow
+    its prescribed dose (Emax). A one-off course is exposed only while it is delivered (its first
+    onset_weeks weeks). The top of the same uniform, refined by a second uniform ``u2`` (16-bit uniforms are
+    too coarse for hazards of 1e-4 a week), decides an opioid overdose (hazard by MME band), which stops
+    every opioid. Marks the treatments an event stops; returns the codes and who must withdraw."""
     n = u.shape[0]
     ae = np.full(n, -1, np.int8)
     stopping = np.zeros(n, bool)
-    if not regimen.ae_rate.size:
-        return ae, stopping
-    candidates = np.flatnonzero(u < regimen.ae_rate.sum())      # nobody else can have an event this week
-    if not candidates.size:
-        return ae, stopping
-    delivering = (week - state.start_week) <= regimen.onset          # a one-off course is being delivered
-    exposed = np.where(regimen.one_off, delivering, True)[regimen.ae_item]                    # (S,)
-    exposure = target[regimen.ae_item[:, None], candidates[None, :]] & exposed[:, None]      # (S, c)
-    hit = u[candidates] < np.cumsum(exposure * regimen.ae_rate[:, None], axis=0)
-    has = hit[-1]
-    slot = np.argmax(hit, axis=0)[has]
-    who = candidates[has]
-    ae[who] = regimen.ae_code[slot]
-    stops = regimen.ae_stops[slot]
-    state.stopped[regimen.ae_item[slot[stops]], who[stops]] = True
-    stopping[who[stops]] = True
+    K = len(regimen.ids)
+    noc = np.zeros(2)
+    if regimen.nocebo_codes[0] >= 0:
+        on_drug = state.taken & regimen.drug
+        if on_drug.any():
+            fit = fitted()["nocebo"]
+            front = _front(week - int(state.start_week[on_drug].min()))
+            noc[:] = (float(fit["symptom_rate"]["value"]) * front, float(fit["stopping_rate"]["value"]) * front)
+    rates = regimen.ae_rate
+    if rates.size:
+        per_row = _front(week - state.start_week.astype(np.float64))                       # (K,)
+        op = regimen.opioid & (state.goal > 0)
+        if op.any():
+            per_row = np.where(op, per_row * dose_factor(np.maximum(state.goal, 1e-6).astype(np.float64)), per_row)
+        rates = (rates * per_row[regimen.ae_item]).astype(F32)
+        if cohort.withdrawal_factor != 1:          # tolerability of the condition group's trial populations
+            rates = np.where(regimen.ae_stops, rates * F32(cohort.withdrawal_factor), rates).astype(F32)
+    noc_sum = float(noc.sum())
+    total = noc_sum + float(rates.sum())
+    candidates = np.flatnonzero(u < F32(total)) if total > 0 else np.zeros(0, np.intp)   # nobody else can have one
+    if candidates.size and noc_sum > 0:                   # nocebo slots first
+        uc = u[candidates]
+        symptom, withdrawal = uc < F32(noc[0]), (uc >= F32(noc[0])) & (uc < F32(noc_sum))
+        ae[candidates[symptom]] = regimen.nocebo_codes[0]
+        ae[candidates[withdrawal]] = regimen.nocebo_codes[1]
+        stopping[candidates[withdrawal]] = True
+        candidates = candidates[uc >= F32(noc_sum)]
+    if candidates.size and rates.size:
+        delivering = (week - state.start_week) <= regimen.onset          # a one-off course is being delivered
+        exposed = np.where(regimen.one_off, delivering, True)[regimen.ae_item]                    # (S,)
+        exposure = target[:, candidates][regimen.ae_item] & exposed[:, None]                     # (S, c)
+        cum = np.cumsum(exposure * rates[:, None], axis=0, dtype=F32)
+        cum += F32(noc_sum)
+        hit = u[candidates] < cum
+        has = hit[-1]
+        slot = np.argmax(hit, axis=0)[has]
+        who = candidates[has]
+        ae[who] = regimen.ae_code[slot]
+        stops = regimen.ae_stops[slot]
+        state.stopped[regimen.ae_item[slot[stops]], who[stops]] = True
+        stopping[who[stops]] = True
+    if regimen.overdose_code >= 0 and K:
+        if "overdose_edge" not in state.work:            # once per run: the first-stage cut and its probability
+            top = float(_overdose_hazard(np.array([1e9], F32), cohort.phenotype.benzodiazepine)[0])
+            edge = F32(1 - 2 * top)
+            state.work["overdose_edge"] = np.array(
+                [edge, np.count_nonzero((np.arange(65536) + 0.5) / 65536 > edge) / 65536], F32)  # P(u > edge), exact
+        edge, first = state.work["overdose_edge"]
+        at_risk = np.flatnonzero(u > edge)                                # a handful of patients a week
+        op = np.flatnonzero(regimen.opioid)
+        grid = (op[:, None], at_risk[None, :])
+        mme = (state.mme[grid] * ~state.stopped[grid]).sum(axis=0, dtype=F32)
+        who = at_risk[u2[at_risk] * F32(first) < _overdose_hazard(mme, cohort.phenotype.benzodiazepine)]
+        ae[who] = regimen.overdose_code
+        state.stopped[op[:, None], who[None, :]] = True
+        stopping[who] = True
     return ae, stopping
 
 
@@ -318,12 +417,17 @@ class Record(Visit):
     @classmethod
     def empty(cls, n: int, weeks: int) -> "Record":
         shape = (weeks + 1, n)
-        return cls(*(np.empty(shape, F32) for _ in range(4)), np.empty(shape, bool), np.empty(shape, np.int8),
-                   np.empty(shape, bool))
+        scores = np.empty((3, *shape), F32)          # pain, function, PCS: one block the step computes in
+        record = cls(scores[0], scores[1], scores[2], np.empty(shape, F32), np.empty(shape, bool),
+                     np.empty(shape, np.int8), np.empty(shape, bool), np.empty(shape, bool))
+        record.scores = scores
+        return record
 
     def put(self, week: int, visit: Visit) -> None:
         for f in fields(Visit):
-            getattr(self, f.name)[week] = getattr(visit, f.name)
+            row = getattr(visit, f.name)
+            if not np.may_share_memory(row, getattr(self, f.name)[week]):   # scores computed in place
+                getattr(self, f.name)[week] = row
 
 
 def run(cohort: Cohort, regimen: Regimen, weeks: int, rng: np.random.Generator,
@@ -339,5 +443,5 @@ def run(cohort: Cohort, regimen: Regimen, weeks: int, rng: np.random.Generator,
         while s < len(orders.weeks) and orders.weeks[s] == week - 1:
             taper.switch(state, regimen, orders, s)
             s += 1
-        record.put(week, step(cohort, regimen, state, rng, responder_fraction))
+        record.put(week, step(cohort, regimen, state, rng, responder_fraction, record.scores[:, week]))
     return state, record

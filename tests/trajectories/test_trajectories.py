@@ -36,6 +36,7 @@ FAKE = {
     "zap": _entry((0.4, 0.4, 0.4), onset=1, durability=6),
     "opio": _entry((0.4, 0.4, 0.4), onset=1, tolerance=0.1, opioid="oxycodone"),
     "harsh": _entry((0.2, 0.2, 0.2), aes=[("rash", 0.3, True)]),
+    "mild": _entry((0.2, 0.2, 0.2), aes=[("itch", 0.04, False)]),
     "talk": _entry(pcs=0.4, function=0.2, onset=2),
 }
 
@@ -90,6 +91,8 @@ def test_frame_layout_ranges_and_dtypes(lbp):
             .apply(lambda s: s.is_monotonic_increasing)).all()
     assert not f.loc[f["dropped_out"], "adherent"].any()
     codes = {ae.code for it in plan.all_items for ae in pk.load_catalog()[it].simulation.adverse_events}
+    p = tr.population.params()    # the engine's own events: nocebo (any drug plan) and overdose (any opioid)
+    codes |= {p["nocebo"]["symptom_code"], p["nocebo"]["withdrawal_code"], p["overdose"]["code"]}
     assert set(f["adverse_event"].dropna().unique()) <= codes
     assert f.loc[f["week"] == 0, "adverse_event"].isna().all()
     assert {str(f[c].dtype) for c in ("pain", "function", "pcs", "mme", "peg")} == {"float32"}
@@ -151,23 +154,26 @@ def test_adding_cbt_lowers_mean_pcs(lbp):
 
 
 def test_nsaid_alone_in_neuropathy_gives_a_placebo_sized_responder_share():
-    # Placebo arms of painful diabetic neuropathy trials: 50%-responder share 25.3% (95% CI 21.7-29.0%),
-    # Frisaldi E et al. Pain 2024;165:29-43; 26% (23-29%), Arakawa A et al. Clin Drug Investig 2015;35:67.
-    # Every 50%-responder is also a 30%-responder, so a placebo-arm 30%-responder share is at least 21.7%.
-    # Upper bound 50%: teaching assumption (a mechanism-mismatched drug should leave most patients below
-    # 30% relief; the cited 50%-responder shares are about a quarter).
-    low, high = 0.217, 0.50
+    # Placebo arms of painful diabetic neuropathy trials: 50%-responder share 26% (95% CI 23-29%), Arakawa A
+    # et al. Clin Drug Investig 2015;35:67; 25% (22-29%), Frisaldi E et al. Pain 2024;165:29-43. An NSAID has
+    # almost no effect on neuropathic pain: its catalog neuropathic effect 0.02 makes at most 0.02 / 0.85
+    # (responder relief, trajectory.yaml) = 2.4% of patients specific responders, so NSAID alone should give
+    # a 50%-responder share within 23% to 29% + 2.4 points. Every 50%-responder is also a 30%-responder, so
+    # the 30%-responder share is at least the 50% lower bound (the earlier test compared the 30% share with
+    # the 50% interval: mis-specified).
     case = pk.load_case("pdn-neuropathy")
-    nsaid = pk.score_trajectories(pk.simulate(case, ["nsaid_oral"], n_patients=2000, weeks=12, seed=0))
-    r30 = nsaid.summary.set_index("outcome").loc["responder_30"]
-    assert low <= r30["lower"] and r30["upper"] <= high      # the whole 95% interval inside the cited range
+    nsaid = pk.score_trajectories(pk.simulate(case, ["nsaid_oral"], n_patients=4000, weeks=12, seed=0))
+    s = nsaid.summary.set_index("outcome")
+    assert 0.23 <= s.loc["responder_50", "estimate"] <= 0.29 + 0.02 / 0.85
+    assert s.loc["responder_30", "estimate"] >= 0.23
 
 
 def test_natural_history_gets_no_nonspecific_response(lbp, monkeypatch):
     before = pk.simulate(lbp, None, n_patients=500, weeks=12, seed=3)
     treated = pk.simulate(lbp, ["nsaid_oral"], n_patients=500, weeks=12, seed=3)
     ns = tr.population.params()["nonspecific_response"]
-    monkeypatch.setitem(ns, "mean_effect", 0.8)               # a much larger nonspecific response
+    monkeypatch.setitem(ns, "default_share", 0.9)             # a much larger nonspecific response
+    monkeypatch.setitem(ns, "responder_relief", 0.8)
     pd.testing.assert_frame_equal(pk.simulate(lbp, None, n_patients=500, weeks=12, seed=3), before)
     bigger = pk.simulate(lbp, ["nsaid_oral"], n_patients=500, weeks=12, seed=3)
     assert _mean_pain(bigger, 12) < _mean_pain(treated, 12) - 0.5   # ... which does act on a treated cohort
@@ -175,13 +181,15 @@ def test_natural_history_gets_no_nonspecific_response(lbp, monkeypatch):
 
 def test_nonspecific_response_is_independent_of_mechanism_and_builds_up(lbp, monkeypatch):
     catalog = {**FAKE, "inert": _entry((0.0, 0.0, 0.0), onset=1)}   # no specific effect on any mechanism
+    lbp = lbp.model_copy(update={"conditions": ["chronic_pain_clinic"]})   # default dropout (see below)
     none = pk.simulate(lbp, None, n_patients=3000, weeks=8, seed=0, catalog=catalog)
     inert = pk.simulate(lbp, ["inert"], n_patients=3000, weeks=8, seed=0, catalog=catalog)
     gap = {w: _mean_pain(none, w) - _mean_pain(inert, w) for w in (0, 1, 2, 4, 8)}
-    # onset_weeks 4: a quarter of the response at week 1, half at week 2, all of it from week 4
-    assert gap[0] == 0 and 0 < gap[1] < gap[2] < gap[4]
-    assert abs(gap[8] - gap[4]) < 0.15 * gap[4]
-    monkeypatch.setitem(tr.population.params()["nonspecific_response"], "mean_effect", 0.0)
+    # onset_weeks 2 (trajectory.yaml): half of the response at week 1, all of it from week 2
+    assert tr.population.params()["nonspecific_response"]["onset_weeks"] == 2
+    assert gap[0] == 0 and 0 < gap[1] < gap[2]
+    assert abs(gap[4] - gap[2]) < 0.15 * gap[2] and abs(gap[8] - gap[2]) < 0.15 * gap[2]
+    monkeypatch.setitem(tr.population.params()["nonspecific_response"], "responder_relief", 0.0)
     off = pk.simulate(lbp, ["inert"], n_patients=3000, weeks=8, seed=0, catalog=catalog)
     np.testing.assert_array_equal(off["pain"].to_numpy(), none["pain"].to_numpy())
 
@@ -233,9 +241,12 @@ def test_one_off_procedure_wears_off_after_its_durability(lbp):
 
 
 def test_opioid_tolerance_erodes_effect_and_dose_creeps(lbp):
+    # a case outside the condition group whose trial dropout was fitted to Furlan 2006 (38% in 5 weeks), so
+    # that the completers at week 30 are not only the responders of each arm
+    clinic = lbp.model_copy(update={"conditions": ["chronic_pain_clinic"]})
     plan = pk.Plan([], opioids=[{"drug": "oxycodone", "dose": 10, "unit": "mg", "per_day": 2}])
-    f = pk.simulate(lbp, plan, n_patients=2000, weeks=30, seed=0, catalog=FAKE)
-    none = pk.simulate(lbp, None, n_patients=2000, weeks=30, seed=0, catalog=FAKE)
+    f = pk.simulate(clinic, plan, n_patients=2000, weeks=30, seed=0, catalog=FAKE)
+    none = pk.simulate(clinic, None, n_patients=2000, weeks=30, seed=0, catalog=FAKE)
     assert _mean_pain(none, 2) - _mean_pain(f, 2) > _mean_pain(none, 30) - _mean_pain(f, 30)
     # 10 mg x 2 per day x 1.5 (CDC 2022 oxycodone factor) = 30 MME/day at the start, more later (dose creep),
     # plus the tramadol the patient already takes (50 mg once a day x 0.2 = 10 MME/day): the plan neither
@@ -252,11 +263,18 @@ def test_stopping_adverse_event_stops_the_treatment(lbp):
     assert hit.groupby("patient").size().max() == 1
 
 
-def test_adverse_events_follow_the_weekly_rate(lbp):
-    f = pk.simulate(lbp.model_copy(update={"trajectory": lbp.trajectory.model_copy(update={"adherence": 0.999})}),
-                    ["harsh"], n_patients=4000, weeks=1, seed=0, catalog=FAKE)
-    share = float((f.loc[f["week"] == 1, "adverse_event"] == "rash").mean())
-    assert 0.27 < share < 0.33  # weekly_rate 0.3 among patients taking it (adherence ~1)
+def test_adverse_events_follow_the_weekly_rate_front_loaded(lbp):
+    # front_loading (trajectory.yaml): the weekly rate times 1 + (peak - 1) exp(-(weeks on treatment - 1) / decay)
+    fl = tr.population.params()["front_loading"]
+    clinic = lbp.model_copy(update={"conditions": ["chronic_pain_clinic"],
+                                    "trajectory": lbp.trajectory.model_copy(update={"adherence": 0.999})})
+    f = pk.simulate(clinic, ["mild"], n_patients=20000, weeks=20, seed=0, catalog=FAKE)
+    itch = f["adverse_event"] == "itch"
+    alive = ~f["dropped_out"]
+    week1 = float(itch[f["week"] == 1].mean())
+    assert abs(week1 - 0.04 * fl["peak"]) < 0.1 * 0.04 * fl["peak"]          # 0.12 in the first week
+    late = float(itch[(f["week"] >= 16) & alive].mean())                       # front-loading has faded
+    assert abs(late - 0.04) < 0.15 * 0.04
 
 
 def test_unknown_item_and_bad_sizes_are_clear_errors(lbp):
