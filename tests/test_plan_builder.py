@@ -152,7 +152,10 @@ def test_submit_without_on_attempt_uses_default_sink(seen):
         b = PlanBuilder("lbp-chronic")
         b.select(["therapeutic_exercise"])
         b.submit()
-        b.submit()
+        b.submit()                             # a double click: stored once, and the page says so
+        assert "Already saved" in b.saved.value
+        b.select(["therapeutic_exercise", "cbt"])
+        b.submit()                             # a changed plan is a new attempt
     finally:
         attempts.set_default_sink(None)
     assert [a.step for a in seen] == ["plan", "plan"]

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from .. import DISCLAIMER
 from ..instruments import _score as instruments
-from ..progress._attempts import Attempt, AttemptHook, now, send
+from ..progress._attempts import Attempt, AttemptHook, now
+from ._saving import record
 from ..errors import PainkitError
 
 if TYPE_CHECKING:
@@ -139,8 +140,8 @@ class InstrumentForm:
         attempt = Attempt(case=self.case.id if self.case else "practice", step=f"instrument:{self.instrument}",
                           answer={"instrument": self.instrument, "responses": self.answers()},
                           feedback=self.score.summary(), started=self.started, finished=now())
-        send(attempt, self._on_attempt)
-        self.feedback.value = "<p>Submitted.</p>"
+        self.feedback.value = record(attempt, self._on_attempt)
+        self.started = now()
         return attempt
 
     def _ipython_display_(self) -> None:

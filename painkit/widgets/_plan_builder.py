@@ -14,7 +14,8 @@ from html import escape
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from .. import DISCLAIMER
-from ..progress._attempts import Attempt, AttemptHook, now, send
+from ..progress._attempts import Attempt, AttemptHook, now
+from ._saving import record
 from ..cases._case import Case, load_case
 from ..formulary._catalog import CATEGORIES, load_catalog
 from ..errors import PainkitError
@@ -114,6 +115,7 @@ class PlanBuilder:
                            w.Box(list(self.stops.values()), layout=w.Layout(flex_flow="row wrap"))]
                           if self.stops else [])
         self.message = w.HTML(value="")
+        self.saved = w.HTML(value="")
         self.score = w.HTML(value="")
         self.chart = w.Output()
         self.findings = w.HTML(value="")
@@ -127,7 +129,7 @@ class PlanBuilder:
                              "in each tab; add an opioid only if you would prescribe one. The review updates "
                              "as you go.</p>")
         self.widget = w.VBox([notice, intro, self.tabs, self.opioid.box, stop_row,
-                              w.HBox([self.compare_button, self.submit_button]), self.message, self.score,
+                              w.HBox([self.compare_button, self.submit_button]), self.message, self.saved, self.score,
                               self.chart, self.findings, self.comparison])
         self._refresh()
 
@@ -307,10 +309,7 @@ class PlanBuilder:
         feedback = f"score {float(review.score):.0f}/100" + (f"; {', '.join(codes)}" if codes else "")
         attempt = Attempt(case=self.case.id, step=STEP, answer=self.answer(), score=float(review.score),
                           feedback=feedback, started=self.started, finished=now())
-        try:
-            send(attempt, self._on_attempt)
-        except Exception as exc:  # noqa: BLE001 - the learner keeps the review; saving is reported
-            self._show_error(f"Your plan was reviewed but could not be saved: {exc}")
+        self.saved.value = record(attempt, self._on_attempt)
         self.started = now()
         return review
 

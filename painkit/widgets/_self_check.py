@@ -5,7 +5,8 @@ import html
 from typing import Callable, Iterable, Optional, Union
 
 from .. import DISCLAIMER
-from ..progress._attempts import Attempt, AttemptHook, now, send
+from ..progress._attempts import Attempt, AttemptHook, now
+from ._saving import record
 from ..errors import PainkitError, did_you_mean
 from ..curriculum._foundations import CASE, STEP, Question, SelfCheckError, check_self, load_bank, option_id
 
@@ -13,7 +14,7 @@ from ..curriculum._foundations import CASE, STEP, Question, SelfCheckError, chec
 class _Panel:
     """One question: prompt, radio buttons, a Check button and the feedback line."""
 
-    def __init__(self, question: Question, record: Callable[[str, str, bool, str], None]):
+    def __init__(self, question: Question, record: Callable[[str, str, bool, str], str]):
         import ipywidgets as w
 
         self.question, self._record = question, record
@@ -42,7 +43,7 @@ class _Panel:
             return None
         mark, colour = ("\u2713", "green") if correct else ("\u2717", "darkorange")
         self.feedback.value = (f'<p><b style="color:{colour}">{mark}</b> {html.escape(text)}</p>')
-        self._record(self.question.id, choice, correct, text)
+        self.feedback.value += self._record(self.question.id, choice, correct, text)
         return correct, text
 
 
@@ -87,12 +88,13 @@ class SelfCheck:
         """Press Check: show the feedback and record the attempt; None if nothing was chosen."""
         return self._panel(question).check()
 
-    def _record(self, question_id: str, choice: str, correct: bool, feedback: str) -> None:
+    def _record(self, question_id: str, choice: str, correct: bool, feedback: str) -> str:
         panel = self.panels[question_id]
         attempt = Attempt(case=CASE, step=STEP, answer={"question": question_id, "choice": choice},
                           score=100 if correct else 0, feedback=feedback, started=panel.started,
                           finished=now())
-        send(attempt, self._on_attempt)
+        panel.started = now()
+        return record(attempt, self._on_attempt)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

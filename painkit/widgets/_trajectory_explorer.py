@@ -17,7 +17,8 @@ from html import escape
 from typing import Any, Optional, Union
 
 from .. import DISCLAIMER
-from ..progress._attempts import Attempt, AttemptHook, now, send
+from ..progress._attempts import Attempt, AttemptHook, now
+from ._saving import record
 from ..cases._case import Case, load_case
 from ..errors import PainkitError
 
@@ -171,6 +172,7 @@ class TrajectoryExplorer:
         self.feedback.value = ""
         self.started = now()
         self.patient_table.value = f"<p>Patient {patient}</p>" + _visits_html(self.reading.visits)
+        self._show_visit_patient()
         return patient
 
     def answer(self, responder: Optional[bool] = None, next_step: Optional[str] = None) -> Optional[Attempt]:
@@ -196,7 +198,8 @@ class TrajectoryExplorer:
                                   "next_step": next_step, "plan": list(self.items.value),
                                   "n_patients": int(self.size.value), "weeks": int(self.weeks.value),
                                   "seed": self.seed})
-        send(attempt, self._on_attempt)
+        self.feedback.value += record(attempt, self._on_attempt)
+        self.started = now()
         return attempt
 
     def revise(self, items: list[str], opioid_dose: Optional[str] = None) -> Optional[dict]:
@@ -265,7 +268,7 @@ class TrajectoryExplorer:
                           started=self.started, answer={"week": self.visit_week, "kept": self._plan_dict(self._run_plan),
                                                         "revised": revised_plan, "codes": review.codes, "weeks": weeks,
                                                         "n_patients": int(self.size.value), "seed": self.seed})
-        send(attempt, self._on_attempt)
+        self.revision_feedback.value += record(attempt, self._on_attempt)
         return review
 
     # ------------------------------------------------------------------ display helpers
@@ -298,7 +301,14 @@ class TrajectoryExplorer:
         self.visit_table.value = (f"<p><b>The cohort at week {vw}</b></p><table>"
                                   + "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
                                   + "</table>")
-        if self.reading is None:
+        self._show_visit_patient()
+
+    def _show_visit_patient(self) -> None:
+        """The patient being read, up to the week-4 visit (follows "Another patient")."""
+        from ..trajectories._reading import read_patient
+
+        vw = self.visit_week
+        if self.reading is None or self.frame is None:
             self.visit_patient.value = ""
             return
         early = read_patient(self.frame[self.frame["week"] <= vw], self.reading.patient).visits
