@@ -54,6 +54,7 @@ def test_findings_are_grouped_by_severity():
     b = PlanBuilder("lbp-chronic")
     b.select(["nsaid_oral"])
     b.set_opioid(**OXY)
+    b.compare()  # before Compare, findings quoting the expert plan are kept back (tested below)
     review = b.review()
     shown = _text(b.findings.value)
     for severity in ("error", "warning", "info"):
@@ -235,3 +236,13 @@ def test_stopping_current_medications_goes_to_the_engine():
     heavy.stop(["aspirin"])  # not one of his medications: the engine's message, no traceback
     assert "matches none of the current medications" in _text(heavy.message.value)
     assert heavy.review() is None
+
+
+def test_the_live_review_does_not_quote_the_expert_plan_before_compare():
+    b = PlanBuilder("lbp-chronic", on_attempt=lambda a: None)
+    b.select(["therapeutic_exercise"])
+    assert "key_recommended_missing" in [f.code for f in b.review().findings]  # the engine finds it...
+    assert "also includes" not in b.findings.value                              # ...the page keeps it back
+    assert "Part of the expert plan is not in yours" in b.score.value
+    b.compare()
+    assert "also includes" in b.findings.value and len(b.chart.outputs) == 1

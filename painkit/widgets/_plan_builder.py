@@ -23,6 +23,7 @@ from .._findings import SEVERITIES, findings_html
 from ..formulary._opioids import mme, table
 
 STEP = "plan"
+KEY_QUOTES = frozenset({"key_recommended_missing"})  # findings that name items of the expert plan
 NO_OPIOID = "no opioid"
 _ERROR = "<p style='color:#b00020'><b>{}</b></p>"
 
@@ -253,10 +254,18 @@ class PlanBuilder:
         from ..charts._charts import plan_components
 
         self.score.value = f"<h4>Review score: {float(review.score):.0f}/100</h4>"
+        self.chart.outputs = ()
         self.chart.append_display_data(plan_components(review))
+        shown = list(review.findings)
+        if not self._comparing:  # the expert plan is quoted only after "Compare with the expert plan"
+            hidden = [f for f in shown if f.code in KEY_QUOTES]
+            shown = [f for f in shown if f.code not in KEY_QUOTES]
+            if hidden:
+                self.score.value += ("<p>Part of the expert plan is not in yours yet. Think again about each "
+                                     "mechanism and each domain, or press <i>Compare with the expert plan</i>.</p>")
         groups = []
         for severity in SEVERITIES:
-            found = [f for f in review.findings if f.severity == severity]
+            found = [f for f in shown if f.severity == severity]
             if found:
                 groups.append(f"<h5>{escape(severity)} ({len(found)})</h5>{findings_html(found)}")
         self.findings.value = "".join(groups) or "<p>No findings.</p>"
@@ -266,7 +275,10 @@ class PlanBuilder:
         the key marks inappropriate (the comparison is the engine's ``expert_comparison``)."""
         from ..plans._review import expert_plan
 
+        first = not self._comparing
         self._comparing = True
+        if first and self._review is not None:
+            self._show_review(self._review)  # now the review may name what the expert plan adds
         try:
             expert = expert_plan(self.case)
         except PainkitError as exc:
