@@ -151,3 +151,11 @@ def test_visit_step_mistakes_are_messages():
     x.run()
     assert x.revise(["duloxetin"]) is None and "did you mean &#x27;duloxetine&#x27;" in x.message.value  # escaped
     assert x.revise(["cbt"], opioid_dose="double") is None and "keep, raise, halve, stop" in x.message.value
+
+
+def test_the_page_shows_the_current_medications_the_reading_is_graded_with():
+    from painkit.widgets import TrajectoryExplorer
+
+    x = TrajectoryExplorer("lbp-chronic", on_attempt=lambda a: None, n_patients=100)
+    header = x.widget.children[0].value
+    assert "Current medications" in header and "tramadol 50 mg x 1/day" in header

@@ -83,8 +83,11 @@ class TrajectoryExplorer:
         fixed = "" if not self._opioids else (
             f"<p><small>Opioid prescription(s) from the given plan are kept: "
             f"{escape(', '.join(str(getattr(r, 'drug', r)) for r in self._opioids))}.</small></p>")
+        meds = "; ".join(escape(_med_text(m)) for m in self.case.medications)
+        current = (f"<p><b>Current medications</b> (every synthetic patient keeps taking them, and they count in "
+                   f"MME/day, unless a revision stops them): {meds}.</p>" if meds else "")
         header = w.HTML(value=f"<p><small>{escape(DISCLAIMER)}</small></p><p><b>{escape(NOTE)}</b></p>"
-                              f"<h4>Synthetic patients like: {escape(self.case.title)}</h4>"
+                              f"<h4>Synthetic patients like: {escape(self.case.title)}</h4>{current}"
                               "<p>Choose the plan (none selected = natural history), the cohort size and the "
                               f"number of weeks, then Run.</p>{fixed}")
         exercise = w.HTML(value="<h4>Read one patient</h4><p>The patient's visits are below. Is the patient a "
@@ -192,6 +195,10 @@ class TrajectoryExplorer:
             self._show_error(str(exc))
             return None
         self._show_error("")
+        current = self._current_opioids()
+        if self.reading.on_opioid and current and not self._opioids:
+            feedback += (f" This patient still takes {', '.join(current)} (a current medication the plan did not "
+                         "stop), so the opioid rules apply.")
         self.feedback.value = f"<p><b>{score:.0f}/100</b> {escape(feedback)}</p>"
         attempt = Attempt(case=self.case.id, step=STEP, score=score, feedback=feedback, started=self.started,
                           answer={"patient": self.reading.patient, "responder": bool(responder),
@@ -201,6 +208,12 @@ class TrajectoryExplorer:
         self.feedback.value += record(attempt, self._on_attempt)
         self.started = now()
         return attempt
+
+    def _current_opioids(self) -> list[str]:
+        """The case's current medications that are opioids (shown in the header, counted in MME/day)."""
+        from ..formulary._names import recognise
+
+        return [m.name for m in self.case.medications if any("opioid" in d.classes for d in recognise(m.name))]
 
     def revise(self, items: list[str], opioid_dose: Optional[str] = None) -> Optional[dict]:
         """Tick exactly ``items`` for the week-4 revision (and choose keep / raise / halve / stop for the plan's
@@ -238,7 +251,7 @@ class TrajectoryExplorer:
         Returns the RevisionReview (None with a message when there is nothing to continue or input is bad)."""
         from ..charts import _charts as charts
         from .._findings import findings_html
-        from ..trajectories._revisions import review_revision
+        from ..trajectories._revisions import review_revision, with_outcomes
         from ..trajectories._simulate import branch, score_trajectories
 
         if self.frame is None:
@@ -257,7 +270,9 @@ class TrajectoryExplorer:
         self.kept, self.revised, self.review = kept, revised, review
         self.branch_charts.outputs = ()
         self.branch_charts.append_display_data(charts.branches(kept, revised, self.measure.value))
-        a, b = (score_trajectories(f).summary.set_index("label") for f in (kept, revised))
+        kept_summary, revised_summary = (score_trajectories(f).summary for f in (kept, revised))
+        review = self.review = with_outcomes(review, kept_summary, revised_summary, weeks)
+        a, b = (t.set_index("label") for t in (kept_summary, revised_summary))
         table = "".join(f"<tr><td>{escape(label)}</td><td>{_fmt(a.loc[label])}</td><td>{_fmt(b.loc[label])}</td></tr>"
                         for label in a.index)
         self.branch_summary.value = (f"<p>At week {weeks}, the same patients:</p><table><tr><th>outcome</th>"
@@ -342,6 +357,16 @@ def _fmt(row: Any) -> str:
 
 def _visits_html(visits: Any) -> str:
     """A patient's visits as an HTML table with the learner's column names."""
-    named = visits.rename(columns={"function": "interference (BPI)", "pcs": "PCS", "mme": "MME/day",
+    named = visits.rename(columns={"function": "interference (BPI)", "pcs": "PCS", "mme": "MME/day (all opioids)",
                                    "adverse_events": "adverse events", "weeks_taken": "weeks plan taken"})
     return named.to_html(index=False, float_format=lambda v: f"{v:.1f}", border=0)
+
+
+def _med_text(med: Any) -> str:
+    """A current medication as the page shows it: name, dose, unit and doses per day when recorded."""
+    text = med.name
+    if med.dose is not None:
+        text += f" {med.dose:g} {med.unit or ''}".rstrip()
+    if med.per_day is not None:
+        text += f" x {med.per_day:g}/day"
+    return text
