@@ -9,7 +9,9 @@ from importlib import import_module
 from typing import Any
 
 _LAZY = {
+    "CaseChoice": "_case_choice",
     "CaseView": "_case_view",
+    "HandScore": "_hand_score",
     "InstrumentForm": "_instrument_form",
     "MechanismQuiz": "_mechanism_quiz",
     "PlanBuilder": "_plan_builder",
