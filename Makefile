@@ -31,9 +31,11 @@ lab: $(STAMP)
 test: $(STAMP) $(CHROMIUM) $(CHP)
 	$(BIN)/python -m pytest $(ARGS)
 
-# Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only.
+# Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only. deploy/voila holds
+# painkit's template (no CDN: works offline) and config (the educator/ folder is not listed).
 app: $(STAMP)
-	$(BIN)/voila notebooks/ --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 $(ARGS)
+	JUPYTER_PATH=$(CURDIR)/deploy/voila JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/voila \
+	  $(BIN)/voila notebooks/ --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 $(ARGS)
 
 # Browser tests drive Debian's Chromium (never `playwright install`, which downloads its own browser).
 $(CHROMIUM):

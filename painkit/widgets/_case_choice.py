@@ -21,16 +21,16 @@ def _options(cases: Optional[Sequence[str]]) -> list[tuple[str, str]]:
 
 
 class CaseChoice:
-    """A dropdown of the library's cases (or ``cases``) and below it ``build(case_id)``, rebuilt when the
+    """A dropdown of the library's cases (or ``cases``, or any (label, value) ``options``) and below it ``build(case_id)``, rebuilt when the
     choice changes. ``choose(case_id)`` does what picking in the dropdown does; ``current`` is the widget
     built for the chosen case."""
 
     def __init__(self, build: Callable[[str], Any], value: str, *, cases: Optional[Sequence[str]] = None,
-                 label: str = "Case"):
+                 label: str = "Case", options: Optional[Sequence[tuple[str, str]]] = None):
         import ipywidgets as w
 
         self._build = build
-        options = _options(cases)
+        options = list(options) if options is not None else _options(cases)  # e.g. instruments to pick
         if value not in [v for _, v in options]:
             raise PainkitError(f"CaseChoice: value {value!r} is not a case in the list; allowed: "
                                f"{', '.join(v for _, v in options[:20])}")
