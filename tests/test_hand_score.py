@@ -35,3 +35,18 @@ def test_case_choice_rebuilds_the_widget_for_the_picked_case():
     assert choice.current.case.id == "lbp-chronic" and choice.picker.description == "Case"
     choice.choose("pdn-neuropathy")
     assert choice.current.case.id == "pdn-neuropathy" and choice.area.children == (choice.current.widget,)
+
+
+def test_radio_group_value_follows_the_browser_index_and_back():
+    from painkit.widgets._radio_group import RadioGroup
+
+    group = RadioGroup([("responder", True), ("not a responder", False)], label="Status")
+    assert group.value is None and group.index is None and group.label == "Status"
+    group.index = 1                   # the learner picks the second option in the browser
+    assert group.value is False
+    group.value = True                # code (or a test) chooses
+    assert group.index == 0
+    group.value = None
+    assert group.index is None
+    with pytest.raises(Exception, match="not an option"):
+        group.value = "maybe"

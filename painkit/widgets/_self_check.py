@@ -19,17 +19,16 @@ class _Panel:
 
         self.question, self._record = question, record
         self.started = now()
-        # Long option texts do not wrap inside radio labels: list them as HTML, label radios by id.
-        short = question.kind == "true_false"
-        labels = [(o.text if short else o.id, o.id) for o in question.options]
-        self.radio = w.RadioButtons(options=labels, value=None, layout=w.Layout(width="auto"))
-        self.button = w.Button(description="Check", button_style="primary")
+        from ._radio_group import RadioGroup
+
+        # One named radio group per question: its legend is the prompt, its labels the full option texts
+        labels = [(o.text if question.kind == "true_false" else f"{o.id}. {o.text}", o.id) for o in question.options]
+        self.radio = RadioGroup(labels, label=question.prompt)
+        self.button = w.Button(description="Check", button_style="primary",
+                               tooltip=f"Check your answer: {question.prompt[:80]}")
         self.feedback = w.HTML(value="")
         self.button.on_click(lambda _b: self.check())
-        listed = "" if short else "".join(f"<div><b>{html.escape(o.id)}.</b> {html.escape(o.text)}</div>"
-                                          for o in question.options)
-        prompt = w.HTML(value=f"<p><b>{html.escape(question.prompt)}</b></p>{listed}")
-        self.box = w.VBox([prompt, self.radio, self.button, self.feedback])
+        self.box = w.VBox([self.radio, self.button, self.feedback])
 
     def check(self) -> Optional[tuple[bool, str]]:
         choice = self.radio.value

@@ -70,10 +70,12 @@ class TrajectoryExplorer:
         self.charts = w.Output()
         self.summary = w.HTML(value="")
         self.patient_table = w.HTML(value="")
-        self.responder = w.RadioButtons(options=[("responder (>= 30% less pain)", True), ("not a responder", False)],
-                                        value=None, description="Status")
-        self.next_step = w.RadioButtons(options=[(text, key) for key, text in rules()["next_steps"].items()],
-                                        value=None, description="Next step", layout=w.Layout(width="40em"))
+        from ._radio_group import RadioGroup
+
+        self.responder = RadioGroup([("responder (>= 30% less pain)", True), ("not a responder", False)],
+                                    label="Status at the last visit", layout=w.Layout(width="20em"))
+        self.next_step = RadioGroup([(text, key) for key, text in rules()["next_steps"].items()],
+                                    label="Next step", layout=w.Layout(width="36em"))
         self.submit_button = w.Button(description="Submit reading", button_style="success")
         self.submit_button.on_click(lambda _b: self._submit_clicked())
         self.other_button = w.Button(description="Another patient")
