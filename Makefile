@@ -9,6 +9,8 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 CHROMIUM := /usr/bin/chromium
 CHP      := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+AXE      := $(VENV)/node/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
 APP_PORT ?= 8866
 
 .PHONY: lab test app venv clean bench
@@ -28,7 +30,7 @@ venv: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
 
-test: $(STAMP) $(CHROMIUM) $(CHP)
+test: $(STAMP) $(CHROMIUM) $(CHP) $(AXE)
 	$(BIN)/python -m pytest $(ARGS)
 
 # Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only. deploy/voila holds
@@ -55,6 +57,11 @@ $(CHP): | $(BIN)/python
 	  else echo "The JupyterHub test needs npm: run 'sudo apt-get install -y npm' and retry."; exit 1; fi; \
 	fi
 	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy
+
+# axe-core (accessibility rules) is injected into pages by the browser tests; an npm package, inside .venv.
+$(AXE): | $(BIN)/python
+	@command -v npm >/dev/null || { echo "The accessibility tests need npm: run 'sudo apt-get install -y npm' and retry."; exit 1; }
+	npm install --silent --no-fund --no-audit --prefix $(VENV)/node axe-core@$(AXE_VERSION)
 
 bench: $(STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

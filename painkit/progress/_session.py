@@ -149,6 +149,14 @@ def _in_notebook() -> bool:
     return getattr(shell, "kernel", None) is not None
 
 
+# Shown once per notebook with the name box: a focus ring keyboard users can see on every control (WCAG
+# 2.4.7); ipywidgets' own is a faint 1 px outline.
+FOCUS_STYLE = ("<style>.jupyter-widgets button:focus-visible, .jupyter-widgets input:focus-visible, "
+               ".jupyter-widgets select:focus-visible, .jupyter-widgets textarea:focus-visible, "
+               ".pk-chart summary:focus-visible, .lm-TabBar-tab:focus-visible "
+               "{outline: 3px solid #1a4fa0 !important; outline-offset: 2px !important;}</style>")
+
+
 def name_prompt(default: str = ""):
     """An ipywidgets box showing whose attempts are saved and where; a new name (Enter or the button)
     moves the attempts already saved under the current name to it."""
@@ -190,6 +198,6 @@ def name_prompt(default: str = ""):
 
     text.observe(_save, "value")  # fires on Enter or leaving the box (continuous_update=False)
     button.on_click(_save)
-    box = w.VBox([w.HBox([text, button]), status])
+    box = w.VBox([w.HBox([text, button]), status, w.HTML(FOCUS_STYLE)])
     box.add_class("painkit-learner")
     return box

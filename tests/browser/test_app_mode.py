@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from painkit.conftest import ROOT, save_final_state
+from .conftest import ROOT, save_final_state
 
 
 def test_foundations_self_check_answers_in_app_mode(page, voila_server):
     page.goto(f"{voila_server}/voila/render/01_pain_foundations.ipynb", timeout=120_000)
-    page.wait_for_selector(".widget-radio-box", timeout=120_000)
+    page.wait_for_selector(".painkit-radio-group", timeout=120_000)
     assert "import painkit" not in page.inner_text("body")  # code hidden
-    page.locator(".widget-radio-box label").first.click()
+    page.locator(".painkit-radio-group label").first.click()
     page.locator("button.jupyter-button", has_text="Check").first.click()
     feedback = page.locator(".widget-html", has_text="Source:").first
     feedback.wait_for(timeout=20_000)
