@@ -31,6 +31,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
 
 test: $(STAMP) $(CHROMIUM) $(CHP) $(AXE)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(ARGS)
 
 # Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only. deploy/voila holds

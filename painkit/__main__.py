@@ -12,7 +12,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("painkit.cases._cli", "cmd_schema", "print the JSON Schema of a case file"),
     "new-case": ("painkit.cases._cli", "cmd_new_case", "write a commented case template"),
     "report": ("painkit.progress._report", "cmd_report", "write a learner's self-study report as one HTML page"),
-    "export": ("painkit.progress._exports", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
+    "export": ("painkit.progress._cli", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
                "statements (--xapi)"),
 }
 

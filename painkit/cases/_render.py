@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._case import Case
 
-DISCLAIMER = "painkit is for education only. It is not for clinical decisions about real patients."
+from .. import DISCLAIMER
 
 _STYLE = (
     "<style>.pk-case{font-family:system-ui,sans-serif;max-width:52em;line-height:1.45}"

@@ -20,9 +20,12 @@ KEYS = ("drug", "dose", "unit", "per_day", "days", "formulation")
 UNITS = ("mg", "mcg/h")
 
 
-def table() -> dict[str, Any]:
-    """The parsed ``opioids.yaml`` (read-only)."""
+def load_opioids() -> dict[str, Any]:
+    """The parsed ``opioids.yaml`` (cached, read-only): CDC 2022 conversion factors and rules. Its one reader."""
     return yamlio.data_file("opioids.yaml")
+
+
+table = load_opioids  # the name of the first layout (pk.opioids.table)
 
 
 def drug_ids() -> list[str]:
@@ -161,7 +164,7 @@ class MMEResult:
         return f"MMEResult(total={self.total:g} MME/day, per_drug={{{parts}}}, flags={self.codes})"
 
     def _repr_html_(self) -> str:
-        from ..cases._render import DISCLAIMER
+        from .. import DISCLAIMER
 
         rows = "".join(f"<tr><td>{escape(p.drug)}</td><td>{p.dose:g} {escape(p.unit)}</td>"
                        f"<td>{'' if p.per_day is None else f'{p.per_day:g}'}</td>"

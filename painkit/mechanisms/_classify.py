@@ -20,75 +20,18 @@ Decisions (see also ``docs/mechanisms.md``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib.util import find_spec
 from typing import Any, Optional
 
-from .. import _yamlio as yamlio
-from ..cases._case import GRADES, MECHANISMS, Case, Findings
+from ..cases import MECHANISMS, Case, Findings
 from ..errors import MechanismError
+from ._criteria import _meets, _names, _rule, criteria, entry_findings, finding_label, meets, phrase
 
-FINDINGS: tuple[str, ...] = tuple(f for f in Findings.model_fields if f != "notes")
 STEP = "mechanism"
 
 
 class InsufficientFindings(MechanismError):
     """The case records too few findings to grade any mechanism."""
-
-
-def criteria() -> dict:
-    """The parsed ``mechanisms.yaml`` (cached, read-only), checked against ``cases.GRADES`` and ``Findings``."""
-    return _checked_criteria()
-
-
-@lru_cache(maxsize=1)
-def _checked_criteria() -> dict:
-    data = yamlio.data_file("mechanisms.yaml")
-    for mech in MECHANISMS:
-        system = data["systems"][mech]
-        if (system["none"], *system["grades"]) != GRADES[mech]:
-            raise MechanismError(f"mechanisms.yaml: {mech} grades {list(system['grades'])} disagree with "
-                                 f"cases.GRADES {GRADES[mech]}")
-        for cid, crit in system["criteria"].items():
-            for name in _names(crit):
-                if name not in FINDINGS:
-                    raise MechanismError(f"mechanisms.yaml: {mech}.{cid} reads unknown finding '{name}'")
-    return data
-
-
-def _names(crit: dict) -> list[str]:
-    f = crit["finding"]
-    return [f] if isinstance(f, str) else list(f)
-
-
-def finding_label(name: str) -> str:
-    """A clinician's label for a finding id (e.g. 'Sensory signs in the same distribution')."""
-    return criteria()["findings"][name]["label"]
-
-
-def phrase(name: str, value: Any) -> str:
-    """A readable statement of one finding's value in a case, for reasons and feedback."""
-    spec = criteria()["findings"][name]
-    if value is None:
-        return f"{spec['label'].lower()}: not assessed"
-    if isinstance(value, list):
-        labels = criteria()["comorbid_symptom_labels"]
-        return spec["present"].format(value="; ".join(labels.get(v, v) for v in value)) if value else spec["absent"]
-    if isinstance(value, bool):
-        return spec["present"] if value else spec["absent"]
-    return spec["present"].format(value=f"{value:g}")
-
-
-def _meets(rule: Any, value: Any) -> Optional[bool]:
-    if value is None:
-        return None
-    if isinstance(rule, bool):
-        return value is rule
-    if "at_least" in rule:
-        return value >= rule["at_least"]
-    if "min_items" in rule:
-        return len(value) >= rule["min_items"]
-    raise MechanismError(f"mechanisms.yaml: unknown rule {rule!r}; allowed: true, false, at_least, min_items")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -182,7 +125,7 @@ class MechanismAssessment:
         out = [r for r in missing if not r.met]
         return out + (one_of if one_of and not any(r.met for r in one_of) else [])
 
-    def summary(self, mechanism: str) -> str:
+    def grade_sentence(self, mechanism: str) -> str:
         """One sentence: the grade and the case details that earn it (or what is missing)."""
         grade, system = self.grades[mechanism], criteria()["systems"][mechanism]
         if grade == system["none"]:
@@ -196,17 +139,29 @@ class MechanismAssessment:
         """Every grade with its reasons and the screening results, as plain text."""
         lines = [f"Case {self.case}: primary {self.primary}; mixed: {'yes' if self.mixed else 'no'}"]
         for mech in MECHANISMS:
-            lines.append(self.summary(mech) + (" (no entry finding assessed)" if mech in self.unassessed else ""))
+            lines.append(self.grade_sentence(mech) + (" (no entry finding assessed)" if mech in self.unassessed else ""))
             lines += [f"  - {r.text()}" for r in self.reasons if r.mechanism == mech]
         return "\n".join(lines)
 
-    def table(self):
+    def to_frame(self):
         """Tidy DataFrame: one row per criterion or screening result."""
         import pandas as pd
 
         return pd.DataFrame([{"mechanism": r.mechanism, "kind": r.kind, "criterion": r.label,
                               "finding": r.finding, "value": r.value, "met": r.met, "note": r.note,
                               "source": r.source} for r in self.reasons])
+
+    @property
+    def summary(self):
+        """DataFrame, one row per mechanism: its grade, whether it is the primary one, and the sentence why."""
+        import pandas as pd
+
+        return pd.DataFrame([{"mechanism": m, "grade": g, "primary": m == self.primary,
+                              "why": self.grade_sentence(m)} for m, g in self.grades.items()])
+
+    def print_summary(self) -> None:
+        """Print every grade with its reasons (``explain()``)."""
+        print(self.explain())
 
     def __str__(self) -> str:
         grades = ", ".join(f"{m} {g}" for m, g in self.grades.items())
@@ -220,15 +175,6 @@ class MechanismAssessment:
         return assessment_html(self)
 
 
-def _rule(mechanism: str, grade: str) -> Optional[dict]:
-    return criteria()["systems"][mechanism]["grades"].get(grade)
-
-
-def meets(mechanism: str, grade: str) -> str:
-    """How a grade is named in feedback, e.g. "NeuPSIG 'probable neuropathic'"."""
-    return criteria()["systems"][mechanism]["meets"].format(grade=grade)
-
-
 # --------------------------------------------------------------------------------------------------
 # classify
 
@@ -240,7 +186,7 @@ def _criterion_reason(mech: str, cid: str, crit: dict, findings: Findings) -> Re
     met = True if True in results else (None if None in results else False)
     note = "; ".join(findings.notes[n] for n in names if findings.notes.get(n))
     status = crit.get("status")
-    source = crit["source"] + (f" ({status})" if status and status != "verified" else "")
+    source = crit["source"] + (f" ({status.replace('_', ' ')})" if status and status != "verified" else "")
     value = values if len(names) > 1 else values[names[0]]
     return Reason(mech, cid, crit["label"], " or ".join(names), value, note, met, source, rule=crit["rule"])
 
@@ -254,14 +200,6 @@ def _grade(system: dict, met: dict[str, Optional[bool]]) -> str:
     return grade
 
 
-def entry_findings(mechanism: str) -> list[str]:
-    """The findings the weakest grade of a system reads: without any of them the system cannot be graded."""
-    system = criteria()["systems"][mechanism]
-    rule = next(iter(system["grades"].values()))
-    ids = [*rule.get("requires", []), *rule.get("requires_one_of", [])]
-    return [n for c in ids for n in _names(system["criteria"][c])]
-
-
 def _screening(case: Case) -> list[Reason]:
     """Positive/negative screens from the latest visit answering each screening instrument."""
     spec = criteria()["screening"]["instruments"]
@@ -270,7 +208,7 @@ def _screening(case: Case) -> list[Reason]:
         latest.update({i: (visit, a) for i, a in visit.responses.items() if i in spec})
     if not latest or find_spec("painkit.instruments") is None:  # instruments are optional to classification
         return []
-    from ..instruments._score import score
+    from ..instruments import score
 
     out = []
     for inst, (visit, answers) in latest.items():
@@ -325,28 +263,24 @@ class Feedback:
     def __str__(self) -> str:
         return self.explanation
 
+    def to_frame(self):
+        """DataFrame, one row per mechanism in the answer or the key: how the learner's answer fared."""
+        import pandas as pd
 
-def check_answer(case: Case, answer: Any) -> Feedback:
-    """Check mechanism names, or ``{"mechanism", "grade", "findings"}`` mappings, against the case's key.
-    Unknown mechanisms, grades or findings raise MechanismError listing the allowed ones."""
-    from ._feedback import build_feedback
+        wrong = self.grade_errors
+        rows = [{"mechanism": m, "verdict": v, "given": wrong.get(m, (None, None))[0],
+                 "expected": wrong.get(m, (None, None))[1]}
+                for v, ms in (("correct", self.correct), ("missed", self.missed), ("extra", self.extra)) for m in ms]
+        return pd.DataFrame(rows, columns=["mechanism", "verdict", "given", "expected"])
 
-    return build_feedback(case, answer)
+    @property
+    def summary(self):
+        """One-row DataFrame: the score and the counts of mechanisms right, missed and extra."""
+        import pandas as pd
 
+        return pd.DataFrame([{"score": self.score, "correct": len(self.correct), "missed": len(self.missed),
+                              "extra": len(self.extra), "wrong_grades": len(self.grade_errors)}])
 
-def criteria_table(mechanism: Optional[str] = None):
-    """DataFrame of the criteria (label, finding read, when met, grades needing it, source) from the yaml."""
-    from ._tables import criteria_table as table
-
-    return table(mechanism)
-
-
-def grade_table(mechanism: Optional[str] = None):
-    """DataFrame of the grades of each system: the rule in words, source and verification status."""
-    from ._tables import grade_table as table
-
-    return table(mechanism)
-
-
-__all__ = ["criteria_table", "grade_table", "classify", "check_answer", "MechanismAssessment", "Feedback", "Reason", "InsufficientFindings",
-           "FINDINGS", "finding_label", "phrase", "meets", "entry_findings", "criteria"]
+    def print_summary(self) -> None:
+        """Print the teaching explanation."""
+        print(self.explanation)

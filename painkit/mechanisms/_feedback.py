@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..cases._case import GRADES, MECHANISMS, Case
+from ..cases import GRADES, MECHANISMS, Case
 from ..errors import MechanismError, did_you_mean
-from ._classify import (FINDINGS, Feedback, MechanismAssessment, _meets, classify, criteria, finding_label,
-                         meets, phrase)
+from ._classify import Feedback, MechanismAssessment, classify
+from ._criteria import FINDINGS, _meets, criteria, finding_label, meets, phrase
 
 _KEYS = ("mechanism", "grade", "findings")
 
@@ -125,8 +125,10 @@ def _describe(grades: dict[str, str]) -> str:
     return " and ".join(f"{g} {m}" for m, g in grades.items()) or "no mechanism above 'unlikely'"
 
 
-def build_feedback(case: Case, answer: Any) -> "Feedback":
-    """Compare an answer with ``case.key`` and explain each difference with the case's own details."""
+def check_answer(case: Case, answer: Any) -> Feedback:
+    """Check mechanism names, or ``{"mechanism", "grade", "findings"}`` mappings, against the case's key, and
+    explain each difference with the case's own details. Unknown mechanisms, grades or findings raise
+    MechanismError listing the allowed ones."""
     given = {a["mechanism"]: a for a in normalize_answer(answer)}
     key = {m: g for m in MECHANISMS if (g := case.key.mechanisms.get(m, GRADES[m][0])) != GRADES[m][0]}
     a = classify(case)

@@ -36,6 +36,15 @@ class Attempt:
 
 AttemptHook = Callable[[Attempt], None]
 _SINKS: Optional[list[AttemptHook]] = None  # None: not configured yet -> the progress store on first use
+# Opens the learner's progress store and installs it as the sink; registered by the session module when
+# painkit.progress is imported (so this module needs no import of the session, which imports it).
+_OPEN_STORE: Optional[Callable[[], object]] = None
+
+
+def set_store_opener(opener: Optional[Callable[[], object]]) -> None:
+    """Register the function that opens the progress store on the first attempt (None: do not open one)."""
+    global _OPEN_STORE
+    _OPEN_STORE = opener
 
 
 def set_default_sink(hook: Optional[AttemptHook]) -> None:
@@ -48,9 +57,7 @@ def default_sink(attempt: Attempt) -> None:
     """Send an attempt to the configured sink. Unless told otherwise, attempts are saved in the learner's
     progress store ($PAINKIT_HOME/progress.sqlite), which is opened on the first attempt."""
     if _SINKS is None:
-        from . import _session as session
-
-        if session.enable() is None:  # the store cannot be opened: warned there, keep working
+        if _OPEN_STORE is None or _OPEN_STORE() is None:  # no store (or it cannot be opened: warned there)
             set_default_sink(None)
     for hook in _SINKS or []:
         hook(attempt)

@@ -8,13 +8,12 @@ A spreadsheet may treat a cell that starts with ``=`` as a formula: open exports
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from ..errors import ProgressError, did_you_mean
+from ..errors import ProgressError
 
 COLUMNS = ("uid", "learner", "case", "step", "answer", "score", "feedback", "started", "finished")
 VERSION_COLUMNS = ("painkit_version", "schema_version")
@@ -33,7 +32,7 @@ def export_format(path: Union[str, Path]) -> str:
 def write_export(rows: Iterable[dict], path: Union[str, Path]) -> Path:
     """Write stored rows (answer as JSON text) to ``path``; return the path."""
     from .. import __version__
-    from ._store import SCHEMA_VERSION
+    from ._rows import SCHEMA_VERSION
 
     path, fmt = Path(path), export_format(path)
     stamp = {"painkit_version": __version__, "schema_version": SCHEMA_VERSION}
@@ -75,7 +74,7 @@ def _records(path: Path, fmt: str) -> Iterable[tuple[int, dict]]:
 
 
 def _row(record: dict, fmt: str) -> dict:
-    from ._store import SCHEMA_VERSION, _iso, _text, check_score
+    from ._rows import SCHEMA_VERSION, _iso, _text, check_score
 
     missing = [c for c in (*COLUMNS, *VERSION_COLUMNS) if c not in record]
     if missing:
@@ -151,44 +150,3 @@ def read_export(path: Union[str, Path], *, answers: bool = True):
     """An export file as a DataFrame like ``ProgressStore.attempts()`` (validated; versions checked)."""
     return to_frame(read_rows(path), answers=answers)
 
-
-# ----------------------------------------------------------------------------------------------- CLI
-def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
-    p.add_argument("out", nargs="?", help="output file: .csv or .jsonl")
-    p.add_argument("--learner", help="only this learner's attempts (default: every learner in the store)")
-    p.add_argument("--store", help="progress store file (default: $PAINKIT_HOME/progress.sqlite)")
-    p.add_argument("--xapi", metavar="OUT.json", help="write xAPI statements (a JSON array) instead, for a "
-                   "learning record store or LMS (see painkit.progress)")
-    p.add_argument("--homepage", metavar="IRL", help="with --xapi: home page of the system learner accounts "
-                   "belong to (default: $PAINKIT_XAPI_HOMEPAGE, else https://painkit.invalid/learners)")
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    """``python -m painkit export OUT``: write the progress store's attempts to a file to hand in."""
-    import sys
-
-    from ._store import ProgressStore
-
-    if getattr(args, "xapi", None):
-        if args.out:
-            print("export: give either an output file or --xapi OUT.json, not both", file=sys.stderr)
-            return 2
-        from ._xapi import cmd_export_xapi
-
-        return cmd_export_xapi(args)
-    if not args.out:
-        print(f"export: give an output file ending {' or '.join(FORMATS)}, or --xapi OUT.json", file=sys.stderr)
-        return 2
-    try:
-        export_format(args.out)
-        with ProgressStore(args.store) as store:
-            if args.learner is not None and args.learner not in store.learners():
-                print(f"export: no learner {args.learner!r} in {store.path}"
-                      f"{did_you_mean(args.learner, store.learners())}", file=sys.stderr)
-                return 1
-            path = store.export(args.out, learner=args.learner)
-    except ProgressError as exc:
-        print(f"export: {exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {path}")
-    return 0

@@ -201,3 +201,6 @@ def name_prompt(default: str = ""):
     box = w.VBox([w.HBox([text, button]), status, w.HTML(FOCUS_STYLE)])
     box.add_class("painkit-learner")
     return box
+
+
+attempts.set_store_opener(enable)  # the first attempt opens the store (see _attempts.default_sink)

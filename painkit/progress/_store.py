@@ -10,7 +10,6 @@ new store beside it with ``ProgressStore.beside(path)``. ``enable()`` makes the 
 from __future__ import annotations
 
 import json
-import math
 import os
 import random
 import sqlite3
@@ -18,22 +17,20 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from ._attempts import Attempt
 from ..errors import ProgressError
+from ._rows import SCHEMA_VERSION, _iso, _jsonable, _text, check_score
 
 APP_ID = "painkit-progress"
-SCHEMA_VERSION = 2
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 5.0       # sqlite's own wait on a locked file, per statement
 LOCK_PATIENCE_S = 60.0     # then our retry loop keeps trying (with backoff) for this long in total
 _SQL_COLUMNS = {"uid": "a.uid", "learner": "l.name", "case": "a.case_id", "step": "a.step", "answer": "a.answer",
                 "score": "a.score", "feedback": "a.feedback", "started": "a.started", "finished": "a.finished"}
-MAX_TEXT = {"learner": 200, "case": 200, "step": 64, "uid": 64}
 
 
 def _v1(cur: sqlite3.Cursor) -> None:
@@ -86,56 +83,6 @@ def _free_name(path: Path) -> Path:
 def _is_lock(exc: Exception) -> bool:
     text = str(exc).lower()
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
-
-
-def _iso(value: Any, field: str) -> str:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            raise ProgressError(f"attempt: {field}: found {value!r}; allowed: an ISO 8601 time") from None
-    if not isinstance(value, datetime):
-        raise ProgressError(f"attempt: {field}: found {value!r}; allowed: a datetime")
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")  # naive = local time
-
-
-def _jsonable(obj: Any) -> Any:
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump(mode="json")
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return asdict(obj)
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
-        return obj.item()
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if isinstance(obj, (set, frozenset, tuple)):
-        return sorted(obj, key=str)
-    if isinstance(obj, datetime):
-        return obj.isoformat()
-    return str(obj)
-
-
-def _text(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ProgressError(f"attempt: {field}: found {value!r}; allowed: non-empty text")
-    value = value.strip()
-    if len(value) > MAX_TEXT[field]:
-        raise ProgressError(f"attempt: {field}: {len(value)} characters; allowed: at most {MAX_TEXT[field]}")
-    return value
-
-
-def check_score(score: Any) -> Optional[float]:
-    """A score is None (ungraded) or a finite number 0-100; anything else is a ProgressError."""
-    if score is None:
-        return None
-    if isinstance(score, bool) or not isinstance(score, (int, float)) and not hasattr(score, "__float__"):
-        raise ProgressError(f"attempt: score: found {score!r}; allowed: a number 0-100 or None")
-    value = float(score)
-    if math.isnan(value):
-        return None
-    if not 0 <= value <= 100:
-        raise ProgressError(f"attempt: score: found {value:g}; allowed: 0-100 or None")
-    return value
 
 
 def attempt_row(attempt: Attempt, learner: Optional[str] = None) -> dict:
@@ -391,25 +338,3 @@ class ProgressStore:
     def __repr__(self) -> str:
         return f"ProgressStore({str(self.path)!r}, learner={self.learner!r})"
 
-
-# ----------------------------------------------------------------------------------------------- session
-def enable(learner: Optional[str] = None, *, path: Union[str, Path, None] = None,
-           beside: bool = False) -> Optional[ProgressStore]:
-    """Record every widget attempt in the progress store from now on (see ``painkit.progress``)."""
-    from ._session import enable as _enable
-
-    return _enable(learner, path=path, beside=beside)
-
-
-def current_learner() -> Optional[str]:
-    """The learner attempts are recorded for in this kernel (None until known)."""
-    from ._session import current_learner as _current
-
-    return _current()
-
-
-def report(store: Union[ProgressStore, str, Path, None] = None, learner: Optional[str] = None):
-    """The self-study report (coverage, scores, cases, time on task) for the current learner."""
-    from ._report import report as _report
-
-    return _report(store, learner)

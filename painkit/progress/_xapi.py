@@ -46,10 +46,10 @@ from typing import Any, Iterable, Optional, Union
 from urllib.parse import quote, urlsplit
 
 from .. import DISCLAIMER, __version__
-from .. import _yamlio as yamlio
-from ..curriculum._competencies import case_tags
+from ..curriculum import case_tags, load_competencies
 from ..errors import ProgressError, did_you_mean
-from ._store import ProgressStore, _iso, _jsonable, default_path
+from ._rows import _iso, _jsonable
+from ._store import ProgressStore, default_path
 
 DEFAULT_HOMEPAGE = "https://painkit.invalid/learners"
 DEFAULT_BASE = "https://painkit.invalid/xapi"
@@ -186,7 +186,7 @@ def statements(frame_or_store: Any, *, homepage: Optional[str] = None, base: str
             raise ProgressError(f"xapi: {name}: found {value!r}; allowed: an absolute http(s) address such as "
                                 "'https://lms.example.edu'")
     rows = _rows(frame_or_store, learner)
-    pass_score = float(yamlio.data_file("competencies.yaml")["pass_score"])
+    pass_score = float(load_competencies()["pass_score"])
     titles = {cid: tags.title for cid, tags in case_tags({str(r["case"]) for r in rows}).items()}
     return [_statement(r, homepage=homepage, base=base, pass_score=pass_score, titles=titles) for r in rows]
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 from html import escape
 from typing import Optional, Union
 
-from ..progress._attempts import Attempt, AttemptHook, now
+from ..progress import Attempt, AttemptHook, now
 from ._saving import record
-from ..cases._case import GRADES, MECHANISMS, Case, load_case
+from ..cases import GRADES, MECHANISMS, Case, load_case
 from ..errors import PainkitError
-from ..mechanisms._feedback import hints, normalize_answer
-from ..mechanisms._tables import assessment_html, feedback_html
-from ..mechanisms._classify import FINDINGS, STEP, Feedback, check_answer, classify, finding_label
+from ..mechanisms import (FINDINGS, STEP, Feedback, assessment_html, check_answer, classify, feedback_html,
+                          finding_label, hints, normalize_answer)
 
 NO_GRADE = "choose a grade"  # value "" (a None value leaves the front-end Dropdown blank)
 

@@ -14,13 +14,13 @@ from html import escape
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from .. import DISCLAIMER
-from ..progress._attempts import Attempt, AttemptHook, now
+from ..progress import Attempt, AttemptHook, now
 from ._saving import record
-from ..cases._case import Case, load_case
-from ..formulary._catalog import CATEGORIES, load_catalog
+from ..cases import Case, load_case
+from ..formulary import CATEGORIES, load_catalog
 from ..errors import PainkitError
 from .._findings import SEVERITIES, findings_html
-from ..formulary._opioids import mme, table
+from ..formulary import mme, table
 
 STEP = "plan"
 KEY_QUOTES = frozenset({"key_recommended_missing"})  # findings that name items of the expert plan
@@ -206,7 +206,7 @@ class PlanBuilder:
         """Rebuild the Plan from the controls, recompute MME and the review, and redraw the panel."""
         if self._hold:
             return
-        from ..plans._review import Plan, review_plan
+        from ..plans import Plan, review_plan
 
         answer = self.answer()
         self.plan, self._review = None, None
@@ -251,7 +251,7 @@ class PlanBuilder:
         self.opioid.mme.value = f"<p><b>{result.total:g} MME/day</b> (CDC 2022 conversion factors)</p>"
 
     def _show_review(self, review) -> None:
-        from ..charts._charts import plan_components
+        from ..charts import plan_components
 
         self.score.value = f"<h4>Review score: {float(review.score):.0f}/100</h4>"
         self.chart.outputs = ()
@@ -273,7 +273,7 @@ class PlanBuilder:
     def compare(self) -> str:
         """Show the expert plan for this case next to the learner's: what matches, what is missing, what
         the key marks inappropriate (the comparison is the engine's ``expert_comparison``)."""
-        from ..plans._review import expert_plan
+        from ..plans import expert_plan
 
         first = not self._comparing
         self._comparing = True
