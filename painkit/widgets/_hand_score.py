@@ -10,10 +10,10 @@ from __future__ import annotations
 import html
 from typing import Mapping, Optional, Union
 
-from ..cases._case import Case, load_case
+from ..cases import Case, load_case
 from ..errors import PainkitError
-from ..instruments import _score as instruments
-from ..progress._attempts import Attempt, AttemptHook, now
+from ..instruments import score as score_sheet
+from ..progress import Attempt, AttemptHook, now
 from ._saving import record
 
 STEP = "assessment"
@@ -49,7 +49,7 @@ class HandScore:
             if name not in sheet:
                 raise PainkitError(f"HandScore: scales[{label!r}]: instrument {name!r} is not recorded at visit "
                                    f"{visit} of {self.case.id}; recorded: {', '.join(sheet)}")
-            s = instruments.score(name, sheet[name])
+            s = score_sheet(name, sheet[name])
             value = s.total if scale in ("", "total") else s.subscales.get(scale)
             if value is None:
                 raise PainkitError(f"HandScore: scales[{label!r}]: {name} has no scale {scale!r}; allowed: total, "

@@ -9,7 +9,7 @@ from datetime import datetime
 from html import escape
 from typing import Optional
 
-from ..progress._attempts import Attempt, AttemptHook, send
+from ..progress import Attempt, AttemptHook, saved_note, send
 
 DUPLICATE_NOTE = "Already saved: the same answer submitted twice is stored once."
 
@@ -25,8 +25,6 @@ def record(attempt: Attempt, hook: Optional[AttemptHook] = None) -> str:
     stamp = datetime.now().strftime("%H:%M:%S")
     if hook is not None:
         return _line(f"Submitted at {stamp}.", ok=True)
-    from ..progress._session import saved_note
-
     note = saved_note()
     ok = note.startswith("saved")
     return _line(f"{'Submitted' if ok else 'Checked'} at {stamp}: {note}.", ok=ok)

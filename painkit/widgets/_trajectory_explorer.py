@@ -213,7 +213,7 @@ class TrajectoryExplorer:
 
     def _current_opioids(self) -> list[str]:
         """The case's current medications that are opioids (shown in the header, counted in MME/day)."""
-        from ..formulary._names import recognise
+        from ..formulary import recognise
 
         return [m.name for m in self.case.medications if any("opioid" in d.classes for d in recognise(m.name))]
 
