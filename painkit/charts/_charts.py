@@ -433,7 +433,9 @@ def accessible_html(spec: dict) -> str:
     from html import escape
 
     text = describe(spec)
-    drawing = vl_convert.vegalite_to_svg(spec)
+    # the drawing is hidden from screen readers (Vega's marks carry unnamed roles); the figure's name, its
+    # caption and the data table say what it shows
+    drawing = vl_convert.vegalite_to_svg(spec).replace("<svg ", "<svg aria-hidden='true' focusable='false' ", 1)
     return (f"<figure class='pk-chart' role='group' aria-label='{escape(_title(spec))}' style='margin:0.5em 0'>"
             f"<div role='img' aria-label='Chart: {escape(_title(spec))} (described below)'>{drawing}</div>"
             f"<figcaption>{escape(text)}</figcaption>"

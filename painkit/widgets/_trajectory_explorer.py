@@ -61,7 +61,10 @@ class TrajectoryExplorer:
                                       description="Plan", layout=w.Layout(width="30em"))
         self.size = w.Dropdown(options=list(SIZES), value=n_patients if n_patients in SIZES else 1000,
                                description="Patients")
-        self.weeks = w.IntSlider(value=weeks, min=4, max=52, step=1, description="Weeks")
+        # a number box (labelled, typed or stepped with the arrow keys) rather than a slider whose handle
+        # has no accessible name
+        self.weeks = w.BoundedIntText(value=weeks, min=4, max=52, step=1, description="Weeks",
+                                      layout=w.Layout(width="12em"))
         self.measure = w.Dropdown(options=list(MEASURES), value="pain", description="Chart")
         self.run_button = w.Button(description="Run", button_style="primary")
         self.run_button.on_click(lambda _b: self.run())

@@ -28,7 +28,7 @@ RUN_AXE = """async (ours) => {
                 painkit: !!(el && el.closest(ours))});
     }
   }
-  return out;
+  return {checked: result.passes.length + result.violations.length, found: out};
 }"""
 
 
@@ -38,7 +38,9 @@ def axe_violations(page) -> tuple[list[dict], list[dict]]:
         pytest.fail(f"axe-core is missing at {AXE}: run `make test` (it installs it) or "
                     "`npm install --prefix .venv/node axe-core`")
     page.add_script_tag(path=str(AXE))
-    found = page.evaluate(RUN_AXE, OURS)
+    run = page.evaluate(RUN_AXE, OURS)
+    assert run["checked"] > 10, "axe-core did not run its rules on the page"
+    found = run["found"]
     ours = [v for v in found if v["painkit"]]
     host = [v for v in found if not v["painkit"]]
     for v in host:  # listed, not hidden: the host application's own markup
