@@ -156,7 +156,7 @@ class TrajectoryExplorer:
         self._run_plan = self.plan()
         self._draw_trajectory()
         table = self.scores.summary[["label", "estimate", "lower", "upper", "unit"]]
-        self.summary.value = table.to_html(index=False, float_format=lambda v: f"{v:.3g}", border=0)
+        self.summary.value = _summary_html(table)
         self._patient_draw = 0
         self.next_patient()
         self._show_visit()
@@ -375,3 +375,17 @@ def _med_text(med: Any) -> str:
     if med.per_day is not None:
         text += f" x {med.per_day:g}/day"
     return text
+
+
+def _summary_html(table: Any) -> str:
+    """The cohort's outcomes as the learner reads them: shares in percent, others with their unit, and the
+    95% interval in words (never a raw 0.528)."""
+    rows = []
+    for r in table.itertuples():
+        share = r.unit == "share"
+        fmt = (lambda v: _share(v)) if share else (lambda v: f"{v:.1f}")
+        unit = "" if share else f" {r.unit}"
+        rows.append(f"<tr><td>{escape(str(r.label))}</td><td>{fmt(r.estimate)}{escape(unit)}</td>"
+                    f"<td>{fmt(r.lower)} to {fmt(r.upper)}{escape(unit)}</td></tr>")
+    return ("<table><thead><tr><th scope='col'>outcome</th><th scope='col'>estimate</th>"
+            "<th scope='col'>95% interval</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
