@@ -9,6 +9,8 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 CHROMIUM := /usr/bin/chromium
 CHP      := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+AXE      := $(VENV)/node/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
 APP_PORT ?= 8866
 
 .PHONY: lab test app venv clean bench fuzz
@@ -28,13 +30,15 @@ venv: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
 
-test: $(STAMP) $(CHROMIUM) $(CHP)
+test: $(STAMP) $(CHROMIUM) $(CHP) $(AXE)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(ARGS)
 
-# Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only.
+# Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only. deploy/voila holds
+# painkit's template (no CDN: works offline) and config (the educator/ folder is not listed).
 app: $(STAMP)
-	$(BIN)/voila notebooks/ --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 $(ARGS)
+	JUPYTER_PATH=$(CURDIR)/deploy/voila JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/voila \
+	  $(BIN)/voila notebooks/ --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 $(ARGS)
 
 # Browser tests drive Debian's Chromium (never `playwright install`, which downloads its own browser).
 $(CHROMIUM):
@@ -59,6 +63,11 @@ $(CHP): | $(BIN)/python
 # runs the same properties with a small budget). PAINKIT_FUZZ_EXAMPLES=N changes the budget.
 fuzz: $(STAMP)
 	PAINKIT_FUZZ=long $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider -q $(ARGS)
+
+# axe-core (accessibility rules) is injected into pages by the browser tests; an npm package, inside .venv.
+$(AXE): | $(BIN)/python
+	@command -v npm >/dev/null || { echo "The accessibility tests need npm: run 'sudo apt-get install -y npm' and retry."; exit 1; }
+	npm install --silent --no-fund --no-audit --prefix $(VENV)/node axe-core@$(AXE_VERSION)
 
 bench: $(STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

@@ -2,6 +2,7 @@
 stranger can show ``<script>`` as text but can never run it."""
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -19,10 +20,18 @@ _STYLE = (
 )
 
 
+_LIST_LINE = re.compile(r"\n(?=\s*(?:[-*\u2022]\s|\d+[.)]\s))")
+
+
 def text_html(text: str) -> str:
-    """Escaped paragraphs; blank lines split paragraphs, single newlines become line breaks."""
+    """Escaped paragraphs; blank lines split paragraphs. A single newline is the YAML file's hard wrap and
+    reads as a space, except before a list item ("- ", "1. "), which starts a new line."""
     paras = [p.strip() for p in str(text).split("\n\n") if p.strip()]
-    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paras)
+    out = []
+    for para in paras:
+        lines = [" ".join(part.split()) for part in _LIST_LINE.split(para)]
+        out.append("<p>" + "<br>".join(escape(line) for line in lines) + "</p>")
+    return "".join(out)
 
 
 def _table(header: list[str], rows: list[list[object]]) -> str:

@@ -1,7 +1,8 @@
 """altair chart builders. Each takes a tidy DataFrame (or a result object) and returns an altair Chart.
 
-Charts must draw with no network: painkit switches altair to its ``svg`` renderer (vl-convert, no CDN)
-the first time a chart is built, and aggregates or samples so no chart embeds more than ``MAX_ROWS`` rows.
+Charts must draw with no network: painkit switches altair to its ``painkit`` renderer the first time a
+chart is built (inline SVG from vl-convert, no CDN, inside a figure with a text description and the
+chart's data as a table, for screen readers), and aggregates or samples so no chart embeds more than ``MAX_ROWS`` rows.
 Plotting is never needed for computing: every number a chart shows comes from a function elsewhere.
 """
 from __future__ import annotations
@@ -18,8 +19,9 @@ def alt() -> Any:
     import altair
 
     if not _READY:
-        if altair.renderers.active in ("default", "html", "jupyterlab", "mimetype"):
-            altair.renderers.enable("svg")
+        if altair.renderers.active in ("default", "html", "jupyterlab", "mimetype", "svg"):
+            altair.renderers.register("painkit", _render)
+            altair.renderers.enable("painkit")  # SVG drawn offline + a text description + the data as a table
         _READY = True
     return altair
 
@@ -436,3 +438,85 @@ def calibration_forest(table):
     return a.vconcat(*panels).resolve_scale(x="independent").properties(
         title=["How far can you trust the model? Published figure (diamond) and its tolerance (grey) beside "
                "painkit's virtual trial (dot)", "Educational model, not predictive."])
+
+
+# Accessible output: every chart shown in a notebook is a figure with a text description, the chart as
+# inline SVG (drawn offline by vl-convert) named by that description, and its data as a table.
+TABLE_ROWS = 60  # rows of a chart's data shown in its table (the rest is summarised)
+
+
+def _title(spec: dict) -> str:
+    title = spec.get("title") or ""
+    if isinstance(title, dict):
+        title = title.get("text", "")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    return str(title) or "Chart"
+
+
+def _encodings(spec: dict) -> list[str]:
+    """'y by x'-style phrases from every layer's x, y and colour channels (their titles or fields)."""
+    out: list[str] = []
+    for part in [spec, *spec.get("layer", []), *spec.get("hconcat", []), *spec.get("vconcat", []),
+                 *spec.get("concat", [])]:
+        enc = part.get("encoding") or {}
+        names = {}
+        for ch in ("x", "y", "color", "column", "row"):
+            e = enc.get(ch)
+            if isinstance(e, dict) and (e.get("title") or e.get("field")):
+                names[ch] = str(e.get("title") or e.get("field"))
+        if "y" in names and "x" in names:
+            phrase = f"{names['y']} by {names['x']}"
+            if any(p.startswith(phrase) for p in out):
+                continue
+            if "color" in names:
+                phrase += f", one colour per {names['color']}"
+            out.append(phrase)
+    return out
+
+
+def describe(spec: dict) -> str:
+    """A one-sentence text description of a Vega-Lite spec: title, what is plotted against what, rows."""
+    rows = sum(len(v) for v in (spec.get("datasets") or {}).values())
+    what = "; ".join(_encodings(spec))
+    return f"{_title(spec)}: {what or 'chart'}. Its data ({rows} rows) are in the table below the chart."
+
+
+def _table_html(spec: dict) -> str:
+    import pandas as pd
+    from html import escape
+
+    parts = []
+    for records in (spec.get("datasets") or {}).values():
+        frame = pd.DataFrame(records)
+        if frame.empty:
+            continue
+        frame = frame[[c for c in frame.columns if not str(c).startswith("_")]]
+        note = ""
+        if len(frame) > TABLE_ROWS:
+            note = f"<p>First {TABLE_ROWS} of {len(frame)} rows.</p>"
+            frame = frame.head(TABLE_ROWS)
+        frame.columns = [str(c).replace("_", " ") for c in frame.columns]
+        parts.append(frame.to_html(index=False, border=0, na_rep="-", float_format=lambda v: f"{v:.3g}",
+                                   classes="pk-chart-data") + note)
+    return "".join(parts) or f"<p>{escape('No data.')}</p>"
+
+
+def accessible_html(spec: dict) -> str:
+    """The figure HTML for one chart spec (see the section comment)."""
+    import vl_convert
+    from html import escape
+
+    text = describe(spec)
+    # the drawing is hidden from screen readers (Vega's marks carry unnamed roles); the figure's name, its
+    # caption and the data table say what it shows
+    drawing = vl_convert.vegalite_to_svg(spec).replace("<svg ", "<svg aria-hidden='true' focusable='false' ", 1)
+    return (f"<figure class='pk-chart' role='group' aria-label='{escape(_title(spec))}' style='margin:0.5em 0'>"
+            f"<div role='img' aria-label='Chart: {escape(_title(spec))} (described below)'>{drawing}</div>"
+            f"<figcaption>{escape(text)}</figcaption>"
+            f"<details><summary>Show the chart's data as a table</summary>{_table_html(spec)}</details></figure>")
+
+
+def _render(spec: dict, **_meta: Any) -> dict:
+    """altair renderer 'painkit': the accessible figure as text/html (offline, JupyterLab and Voila)."""
+    return {"text/html": accessible_html(spec), "text/plain": f"<chart: {_title(spec)}>"}

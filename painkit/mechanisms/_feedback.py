@@ -156,3 +156,27 @@ def check_answer(case: Case, answer: Any) -> Feedback:
     lines += [f"Screening: {r.text()}" for r in a.reasons
               if r.kind == "screening" and (r.mechanism in given or r.mechanism in key)]
     return Feedback(correct, missed, extra, grade_errors, "\n".join(lines), score, list(given.values()))
+
+
+def hints(fb: "Feedback") -> list[str]:
+    """Hints for a wrong answer that point where to look without naming the key's mechanisms or grades:
+    which of the learner's own ticks are right, wrong or graded too high or too low, and how many
+    mechanisms are still missing. Shown first; the key only after a right answer or when asked for."""
+    lines = []
+    for mech in fb.correct:
+        given, expected = fb.grade_errors.get(mech, (None, None))
+        if given is None or expected is None:
+            lines.append(f"{mech}: right mechanism and grade.")
+            continue
+        scale = GRADES[mech]
+        direction = "higher" if scale.index(expected) > scale.index(given) else "lower"
+        lines.append(f"{mech}: right mechanism, but the case reaches a {direction} grade than '{given}'. "
+                     f"Compare its findings with the {mech} criteria, grade by grade.")
+    for mech in fb.extra:
+        lines.append(f"{mech}: the key does not grade this mechanism above 'unlikely'. Which of its criteria "
+                     "does the case actually meet?")
+    if fb.missed:
+        n = len(fb.missed)
+        lines.append(f"{n} mechanism{'s' if n > 1 else ''} present in the case {'are' if n > 1 else 'is'} not "
+                     "ticked. Re-read the history and examination for findings your answer does not explain.")
+    return lines

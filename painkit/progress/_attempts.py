@@ -72,11 +72,36 @@ def default_sink(attempt: Attempt) -> None:
         hook(attempt)
 
 
-def send(attempt: Attempt, hook: Optional[AttemptHook] = None) -> None:
+DUPLICATE_WINDOW_S = 5.0  # the same answer to the same step again within this time is a double click
+_LAST: dict = {}
+
+
+def _fingerprint(attempt: Attempt) -> str:
+    import json
+
+    return json.dumps([attempt.learner, attempt.case, attempt.step, attempt.answer], default=str, sort_keys=True)
+
+
+def send(attempt: Attempt, hook: Optional[AttemptHook] = None) -> bool:
     """Deliver a widget's attempt: to its ``on_attempt`` hook when given, else to ``default_sink``
-    (looked up at call time, so a sink installed later, e.g. by painkit.progress, is honoured)."""
+    (looked up at call time, so a sink installed later, e.g. by painkit.progress, is honoured).
+
+    Return False, delivering nothing, when it repeats the attempt just sent to the same place (same
+    case, step and answer) within ``DUPLICATE_WINDOW_S``: a double click is stored once."""
+    import time
+
     _check(attempt)
-    if hook is not None:
-        hook(attempt)
-    else:
-        default_sink(attempt)
+    key, stamp = (id(hook), _fingerprint(attempt)), time.monotonic()
+    last = _LAST.get("sent")
+    if last is not None and last[0] == key and stamp - last[1] < DUPLICATE_WINDOW_S:
+        return False
+    _LAST["sent"] = (key, stamp)
+    try:
+        if hook is not None:
+            hook(attempt)
+        else:
+            default_sink(attempt)
+    except BaseException:
+        _LAST.pop("sent", None)  # not delivered: a retry is not a duplicate
+        raise
+    return True

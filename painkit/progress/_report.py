@@ -28,6 +28,35 @@ def _banks(comp_map: dict) -> set:
     return {b for c in comp_map["competencies"] for b in c.rules.get("self_checks", ())}
 
 
+def credited_steps(frame, comp_map: dict):
+    """The attempts with the step each is credited to and its unit: a step named ``<prefix><id>`` in the
+    map's ``step_prefixes`` (an instrument form records ``instrument:phq9``) is credited to that step
+    (``assessment``), one unit per case and instrument; any other attempt's unit is its case."""
+    prefixes = comp_map.get("step_prefixes", {})
+    steps, units = [], []
+    for case, step in zip(frame["case"], frame["step"]):
+        for prefix, credited in prefixes.items():
+            if str(step).startswith(prefix):
+                steps.append(credited)
+                units.append(f"{case}:{str(step)[len(prefix):]}")
+                break
+        else:
+            steps.append(step)
+            units.append(case)
+    return frame.assign(step=steps, unit=units)
+
+
+def drop_repeats(frame, window_s: float):
+    """Attempts without repeats: the same answer to the same case and step within ``window_s`` seconds of
+    the one before (a double click, or an old painkit that stored both) counts once."""
+    if frame.empty or "answer" not in frame:
+        return frame
+    ordered = frame.sort_values("finished", kind="stable")
+    key = [ordered["case"], ordered["step"], ordered["answer"].astype(str)]
+    gap = ordered.groupby(key, sort=False)["finished"].diff().dt.total_seconds()
+    return ordered[~(gap < window_s)].sort_index()
+
+
 def attempt_pairs(frame, comp_map: dict):
     """Attempts grouped per (unit, case, step): n, scored, total, best, last, and done (best >= pass_score,
     or ungraded). A unit is the case id, or 'bank:question' for a self-check question."""
@@ -39,9 +68,10 @@ def attempt_pairs(frame, comp_map: dict):
 
     agg = dict(n=("step", "size"), scored=("score", "count"), total=("score", "sum"), best=("score", "max"),
                last=("finished", "max"))
+    frame = credited_steps(frame, comp_map)
     bank = frame["case"].isin(_banks(comp_map))
-    cases = frame[~bank].groupby(["case", "step"], sort=False).agg(**agg).reset_index()
-    parts = [cases.assign(unit=cases["case"])]
+    cases = frame[~bank].groupby(["unit", "case", "step"], sort=False).agg(**agg).reset_index()
+    parts = [cases]
     if bank.any():  # self-check questions: one unit per question (few rows: the answer is decoded)
         checks = frame[bank]
         unit = [f"{c}:{q}" if q else c for c, q in zip(checks["case"], checks["answer"].map(_q))]
@@ -71,6 +101,7 @@ def coverage_table(pairs, comp_map: dict, tags: dict[str, CaseTags]):
             "mean_score": sel["total"].sum() / scored if scored else float("nan"),
             "cases_available": sum(c.matches_case(t, tags[t]) for t in tags),
             "status": "covered" if done >= c.target else "in progress" if attempts else "not started",
+            "to_go": max(0, c.target - done), "notebook": c.notebooks[0] if c.notebooks else "",
             "last": sel["last"].max() if len(sel) else pd.NaT})
     return pd.DataFrame(rows)
 
@@ -100,9 +131,11 @@ def cases_table(pairs, comp_map: dict, tags: dict[str, CaseTags]):
         rows.append({"case": case, "title": t.title if t else "", "setting": t.setting if t else "",
                      "attempts": int(p["n"].sum()), "steps": ", ".join(steps),
                      "best_score": p["best"].mean() if p["best"].notna().any() else float("nan"),
-                     "last": p["last"].max() if len(p) else pd.NaT, "status": status})
+                     "last": p["last"].max() if len(p) else pd.NaT, "status": status,
+                     "to_finish": ", ".join(f"{st} ({comp_map.get('step_notebooks', {}).get(st, '')})"
+                                            for st in comp_map["case_done_steps"] if st not in set(steps))})
     out = pd.DataFrame(rows, columns=["case", "title", "setting", "attempts", "steps", "best_score", "last",
-                                      "status"])
+                                      "status", "to_finish"])
     return out.sort_values(["status", "case"], key=lambda s: s.map(CASE_STATUS_ORDER) if s.name == "status"
                            else s, ignore_index=True)
 
@@ -159,6 +192,9 @@ class Report:
     time_on_task: Any
     statement: str
     curriculum: Any = None
+    done_steps: tuple = ("mechanism", "plan")
+    pass_score: float = 60
+    notebook_base: str = ""  # prefix for the links to notebooks ("" = beside the report, as in notebooks/)
     generated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     def summary(self) -> dict:
@@ -186,7 +222,7 @@ class Report:
         from ..charts import svg
 
         s = self.summary()
-        fmt = {"coverage": "{:.0%}".format, "mean score": "{:.0f}".format, "best score": "{:.0f}".format,
+        fmt = {"progress": "{:.0%}".format, "progress to targets": "{:.0%}".format, "mean score": "{:.0f}".format, "best score": "{:.0f}".format,
                "minutes": "{:.0f}".format}
         head = (f"<h2>painkit self-study report{': ' + escape(s['learner']) if s['learner'] else ''}</h2>"
                 f"<p class='pk-note'><b>{escape(DISCLAIMER)}</b></p>"
@@ -194,19 +230,43 @@ class Report:
                 f"<p>{s['attempts']} attempts; {s['cases_done']} of {s['cases']} cases done; "
                 f"{s['competencies_covered']} of {s['competencies']} competencies covered; "
                 f"{s['minutes_on_task']:.0f} minutes on task. Generated {self.generated:%Y-%m-%d %H:%M} UTC.</p>")
+        head += (f"<p>A <b>case is done</b> when it has an attempt at each of these steps: "
+                 f"{escape(', '.join(self.done_steps))} (any score). A <b>competency is covered</b> when its "
+                 f"target number of cases or questions reach at least {self.pass_score:g}/100 at one of its "
+                 "steps (an instrument form counts for <i>assessment</i>). The same answer submitted twice "
+                 "within a minute counts once.</p>")
+        head += self._next_html()
         figures = "".join(f"<figure>{svg(ch)}</figure>" for ch in self.charts().values())
         cov = self.coverage[["domain_title", "title", "status", "cases_done", "target", "coverage", "attempts",
                              "mean_score", "cases_available"]]
-        tables = [("Domains", self.domains[["title", "competencies", "covered", "coverage"]]),
+        tables = [("Domains", self.domains[["title", "competencies", "covered", "coverage"]].rename(
+                      columns={"covered": "competencies covered", "coverage": "progress to targets"})),
                   ("Competencies", cov),
                   ("Cases done and to do", self.cases[["case", "title", "setting", "status", "steps",
-                                                        "attempts", "best_score"]]),
+                                                        "to_finish", "attempts", "best_score"]]),
                   ("Time on task by step", self.time_on_task.groupby("step", as_index=False)[
                       ["minutes", "attempts"]].sum())]
         html = "".join(f"<h3>{escape(t)}</h3>" + df.rename(columns=_HEADERS).to_html(
             index=False, na_rep="-", formatters=fmt, escape=True, border=0, classes="pk-table")
             for t, df in tables)
         return f"<div class='pk-report'>{_STYLE}{head}{figures}{html}</div>"
+
+    def next_steps(self) -> list[dict]:
+        """Per competency not yet covered: what is left and the notebook to practise it in."""
+        todo = self.coverage[self.coverage["status"] != "covered"]
+        return [{"competency": r.competency, "title": r.title, "done": int(r.cases_done), "target": int(r.target),
+                 "to_go": int(r.to_go), "notebook": r.notebook} for r in todo.itertuples()]
+
+    def _next_html(self) -> str:
+        items = []
+        for n in self.next_steps():
+            where = (f"practise in <a href='{escape(self.notebook_base + n['notebook'])}.ipynb'>"
+                     f"{escape(n['notebook'])}</a>" if n["notebook"] else "")
+            items.append(f"<li>{escape(n['title'])}: {n['done']} of {n['target']} done, {n['to_go']} to go; "
+                         f"{where}</li>")
+        if not items:
+            return "<p>Every competency in the map is covered.</p>"
+        return "<h3>What to do next</h3><ul>" + "".join(items) + "</ul>"
 
     def _repr_html_(self) -> str:
         return self._body()
@@ -223,7 +283,7 @@ class Report:
         return page
 
 
-_HEADERS = {"domain_title": "domain", "cases_done": "cases done", "mean_score": "mean score",
+_HEADERS = {"domain_title": "domain", "to_finish": "still to do (notebook)", "coverage": "progress", "cases_done": "cases done", "mean_score": "mean score",
             "cases_available": "cases in library", "best_score": "best score"}
 _STYLE = ("<style>.pk-report{font-family:system-ui,sans-serif;max-width:60em;line-height:1.4}"
           ".pk-report figure{margin:.8em 0}.pk-note{color:#555}.pk-table{border-collapse:collapse;font-size:90%}"
@@ -239,6 +299,7 @@ def build_report(frame, learner: Optional[str] = None, *, comp_map: Optional[dic
     tags = case_tags() if tags is None else tags
     if learner is not None and "learner" in frame:
         frame = frame[frame["learner"] == learner]
+    frame = drop_repeats(frame, comp_map.get("repeat_window_s", 60))
     pairs = attempt_pairs(frame, comp_map)
     coverage = coverage_table(pairs, comp_map, tags)
     scores = scores_table(frame)
@@ -246,7 +307,8 @@ def build_report(frame, learner: Optional[str] = None, *, comp_map: Optional[dic
     return Report(learner=learner, coverage=coverage, domains=domain_table(coverage, comp_map),
                   scores=scores, score_trend=score_trend(scores), cases=cases,
                   time_on_task=time_table(frame, comp_map["max_minutes_per_attempt"]),
-                  statement=comp_map["statement"], curriculum=curriculum_table(cases, tags))
+                  statement=comp_map["statement"], curriculum=curriculum_table(cases, tags), done_steps=tuple(comp_map["case_done_steps"]),
+                  pass_score=float(comp_map["pass_score"]))
 
 
 def report(store: Any = None, learner: Optional[str] = None) -> Report:

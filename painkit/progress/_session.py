@@ -1,11 +1,12 @@
 """Who is learning in this kernel, and the sink that records their widget attempts.
 
-``enable()`` opens the progress store and installs it as ``painkit.progress`` default sink. The learner's
-name comes from the argument, else ``$PAINKIT_LEARNER``, else it is asked once per kernel (one notebook):
-a text box in a notebook, ``input()`` in a terminal, the operating-system user name when nobody can be
-asked (so nothing ever blocks, e.g. under nbval). Attempts made before the name is typed are kept in
-memory and written once it is. A store that cannot be opened never stops the notebook: a warning says
-why and how to start a new store beside the unusable file.
+``enable()`` opens the progress store and installs it as ``painkit.progress`` default sink. Attempts are
+saved the moment they are made: the learner's name comes from the argument, else ``$PAINKIT_LEARNER``,
+else JupyterHub's ``$JUPYTERHUB_USER``, else the operating-system user, so nothing waits for a name to be
+typed and nothing is lost when the notebook is closed or the kernel restarts. In a notebook a name box
+shows that name and where the attempts go; typing another name moves the attempts already saved under
+the default name to it. A store that cannot be opened never stops the notebook: a warning (and the box)
+says why and how to start a new store beside the unusable file.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class _Session:
         self.store: Optional[ProgressStore] = None
         self.learner: Optional[str] = None
         self.pending: list[Attempt] = []  # attempts waiting for the learner's name
+        self.problem: Optional[str] = None  # why the last attempt was not saved (None: it was)
 
 
 _S = _Session()
@@ -47,30 +49,64 @@ def current_store() -> Optional[ProgressStore]:
     return _S.store
 
 
-def set_learner(name: str) -> None:
-    """Record this kernel's attempts under ``name`` from now on; write any attempts waiting for a name."""
+def default_learner() -> str:
+    """The name attempts are saved under until the learner types theirs: ``$PAINKIT_LEARNER``, else
+    JupyterHub's ``$JUPYTERHUB_USER``, else the operating-system user (``"learner"`` if none)."""
+    for var in ("PAINKIT_LEARNER", "JUPYTERHUB_USER"):
+        value = (os.environ.get(var) or "").strip()
+        if value:
+            return value
+    try:
+        return getpass.getuser() or "learner"
+    except Exception:  # noqa: BLE001 - no user database entry (some containers)
+        return "learner"
+
+
+def set_learner(name: str, *, move: bool = False) -> int:
+    """Record this kernel's attempts under ``name`` from now on; write any attempts waiting for a name.
+
+    ``move=True``: the attempts already saved under the previous name move to ``name`` (the learner
+    replaced the default name with their own). Return how many moved."""
     from ._rows import check_learner
 
     name = check_learner(name)  # refused here, never later attempt by attempt
+    previous, moved = _S.learner, 0
     _S.learner = name
     if _S.store is not None:
         _S.store.learner = name
+        if move and previous and previous != name:
+            moved = _S.store.rename_learner(previous, name)
     waiting, _S.pending = _S.pending, []
     for attempt in waiting:
         sink(attempt)
+    return moved
 
 
 def sink(attempt: Attempt) -> None:
     """The widgets' default sink: record the attempt under its own learner, else the current one."""
     if _S.store is None:
+        _S.problem = "progress is not being saved (no progress store is open)"
         return
     if attempt.learner is None and _S.learner is None:
         _S.pending.append(attempt)
         return
     try:
         _S.store.record(attempt, learner=_S.learner)
+        _S.problem = None
     except ProgressError as exc:
-        warnings.warn(f"progress not saved: {exc}", ProgressWarning, stacklevel=2)
+        _S.problem = f"progress not saved: {exc}"
+        warnings.warn(_S.problem, ProgressWarning, stacklevel=2)
+
+
+def saved_note() -> str:
+    """One line for the learner after a submit: where the attempt was saved, or why it was not."""
+    if _S.problem:
+        return _S.problem
+    if _S.store is None:
+        return "progress is not being saved (painkit.progress.enable() was not run or failed)"
+    if _S.learner is None:
+        return "kept in memory until a name is given"
+    return f"saved for {_S.learner} in {_S.store.path}"
 
 
 def enable(learner: Optional[str] = None, *, path: Union[str, Path, None] = None,
@@ -97,11 +133,11 @@ def enable(learner: Optional[str] = None, *, path: Union[str, Path, None] = None
         _S.store.close()
     _S.store = store
     attempts.set_default_sink(sink)
-    name = learner or os.environ.get("PAINKIT_LEARNER") or _S.learner
-    if name:
-        set_learner(name)
-    else:
-        _ask(store)
+    set_learner(learner or _S.learner or default_learner())
+    if _in_notebook():
+        from IPython.display import display
+
+        display(name_prompt())
     return store
 
 
@@ -119,48 +155,61 @@ def _in_notebook() -> bool:
     return getattr(shell, "kernel", None) is not None
 
 
-def _ask(store: ProgressStore) -> None:
-    """Ask for the learner's name once: a text box in a notebook, input() in a terminal."""
-    known = store.learners()
-    if _in_notebook():
-        from IPython.display import display
-
-        display(name_prompt(default=known[0] if len(known) == 1 else ""))
-    elif sys.stdin is not None and sys.stdin.isatty():
-        name = input(f"painkit: your name for the progress record ({store.path}): ").strip()
-        try:
-            set_learner(name or getpass.getuser())
-        except ProgressError as exc:
-            warnings.warn(f"{exc}; using your login name instead", ProgressWarning, stacklevel=2)
-            set_learner(getpass.getuser())
-    else:
-        set_learner(getpass.getuser())
+# Shown once per notebook with the name box: a focus ring keyboard users can see on every control (WCAG
+# 2.4.7; ipywidgets' own is a faint 1 px outline), and tables that wrap rather than scroll.
+FOCUS_STYLE = ("<style>.jupyter-widgets button:focus-visible, .jupyter-widgets input:focus-visible, "
+               ".jupyter-widgets select:focus-visible, .jupyter-widgets textarea:focus-visible, "
+               ".pk-chart summary:focus-visible, .lm-TabBar-tab:focus-visible "
+               "{outline: 3px solid #1a4fa0 !important; outline-offset: 2px !important;}"
+               # tables wrap their text instead of becoming a region only a mouse can scroll (WCAG 2.1.1)
+               ".jp-OutputArea-output table td, .jp-OutputArea-output table th {white-space: normal !important;}"
+               ".jp-OutputArea-output.jp-RenderedHTMLCommon {overflow-x: visible !important;}</style>")
 
 
 def name_prompt(default: str = ""):
-    """An ipywidgets box asking for the learner's name; Enter or the button sets it."""
+    """An ipywidgets box showing whose attempts are saved and where; a new name (Enter or the button)
+    moves the attempts already saved under the current name to it."""
     import ipywidgets as w
 
-    text = w.Text(value=default, placeholder="your name", description="Your name:", continuous_update=False)
-    button = w.Button(description="Save my progress under this name", layout=w.Layout(width="auto"))
-    status = w.HTML("<i>Your answers are saved on this computer only. painkit is for education only, "
-                    "not for clinical decisions.</i>")
+    current = _S.learner or default
+    text = w.Text(value=current, placeholder="your name", description="Your name:", continuous_update=False,
+                  style={"description_width": "initial"})
+    button = w.Button(description="Use this name", layout=w.Layout(width="auto"),
+                      tooltip="Save your answers under this name (earlier answers move to it)")
+    status = w.HTML()
+    status.add_class("painkit-status")
+
+    def _where() -> str:
+        if _S.store is None:
+            return "<b>Your answers are not being saved</b> (no progress store could be opened)."
+        if _S.learner is None:
+            return "<b>Type your name</b>: your answers are kept until you do."
+        return (f"Your answers are saved as you make them, under <b>{escape(_S.learner)}</b>, in "
+                f"<code>{escape(str(_S.store.path))}</code> (on this computer only).")
+
+    status.value = _where()
 
     def _save(*_):
         name = text.value.strip()
         if not name:
-            status.value = "<b>Type a name first.</b>"
+            status.value = "<b>Type a name first.</b> " + _where()
+            return
+        if name == _S.learner:
+            status.value = _where()
             return
         try:
-            set_learner(name)
-        except ProgressError as exc:  # too long, odd characters: say so in the box, keep waiting
-            status.value = f"<b>{escape(str(exc))}</b>"
+            moved = set_learner(name, move=True)
+        except ProgressError as exc:
+            status.value = f"<b>Name not changed:</b> {escape(str(exc))}"
             return
-        status.value = f"Saving progress for <b>{escape(name)}</b>."
+        note = f" {moved} earlier answer{'s' if moved != 1 else ''} moved to this name." if moved else ""
+        status.value = _where() + note
 
     text.observe(_save, "value")  # fires on Enter or leaving the box (continuous_update=False)
     button.on_click(_save)
-    return w.VBox([w.HBox([text, button]), status])
+    box = w.VBox([w.HBox([text, button]), status, w.HTML(FOCUS_STYLE)])
+    box.add_class("painkit-learner")
+    return box
 
 
 attempts.set_store_opener(enable)  # the first attempt opens the store (see _attempts.default_sink)

@@ -282,6 +282,26 @@ class ProgressStore:
         name = learner or self.learner
         return self._write_rows(attempt_row(a, name) for a in attempts)
 
+    def rename_learner(self, old: str, new: str) -> int:
+        """Move every attempt recorded under ``old`` to ``new`` (merging with ``new``'s own attempts) in one
+        transaction; return how many moved. Used when a learner replaces the default name with their own."""
+        old, new = _text(old, "learner"), _text(new, "learner")
+        if old == new:
+            return 0
+        try:
+            with self._transaction() as cur:
+                row = cur.execute("SELECT id FROM learners WHERE name = ?", (old,)).fetchone()
+                if row is None:
+                    return 0
+                new_id = self._learner_id(cur, new)
+                cur.execute("UPDATE attempts SET learner_id = ? WHERE learner_id = ?", (new_id, row[0]))
+                moved = cur.rowcount
+                cur.execute("DELETE FROM learners WHERE id = ?", (row[0],))
+                self._learner_ids.pop(old, None)
+                return moved
+        except sqlite3.DatabaseError as exc:
+            raise _error(self.path, f"could not be written ({exc})") from None
+
     # ---------------------------------------------------------------------------------------- reading
     def _rows(self, learner: Optional[str] = None, columns: Sequence[str] = ()) -> list[tuple]:
         from ._exports import COLUMNS

@@ -214,6 +214,34 @@ def review_revision(case: Any, frame: pd.DataFrame, week: int, new_plan: Any, *,
     return RevisionReview(score, findings, summary, visit, changes, case.id)
 
 
+def with_outcomes(review: RevisionReview, kept: pd.DataFrame, revised: pd.DataFrame, weeks: int) -> RevisionReview:
+    """The review once the same patients have run on to ``weeks`` on the plan kept and on the revision
+    (``kept``/``revised``: ``score_trajectories(...).summary``): a revision better on no outcome and worse
+    on at least one gets ``revision_did_worse``, rescored, so the score never praises what the table
+    shows did harm."""
+    r = rules()
+    directions = r["outcome_directions"]
+    a, b = kept.set_index("outcome"), revised.set_index("outcome")
+    better, worse = [], []
+    for sign, ids in ((1, directions["higher"]), (-1, directions["lower"])):
+        for oid in ids:
+            if oid not in a.index or oid not in b.index:
+                continue
+            diff = sign * (float(b.loc[oid, "estimate"]) - float(a.loc[oid, "estimate"]))
+            if diff > 1e-9:
+                better.append(oid)
+            elif diff < -1e-9:
+                worse.append(str(a.loc[oid, "label"]))
+    if better or not worse:
+        return review
+    finding = render(r["rules"]["revision_did_worse"], "revision_did_worse", weeks=weeks, worse=", ".join(worse))
+    findings = sort_findings([*review.findings, finding])
+    score = _score(findings)
+    summary = review.summary.replace(f"Score {review.score}/100", f"Score {score}/100") + \
+        f" At week {weeks} the revision did worse than the plan kept on {', '.join(worse)}."
+    return RevisionReview(score, findings, summary, review.visit, review.changes, review.case_id)
+
+
 def _describe(added: list[str], removed: list[str], before: float, after: float, catalog: Mapping[str, Any]) -> str:
     """The change in words: what was added and stopped, and the prescribed MME/day."""
     parts = []

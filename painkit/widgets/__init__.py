@@ -10,7 +10,9 @@ from typing import Any
 
 _LAZY = {
     "CasePicker": "_case_picker",
+    "CaseChoice": "_case_choice",
     "CaseView": "_case_view",
+    "HandScore": "_hand_score",
     "InstrumentForm": "_instrument_form",
     "MechanismQuiz": "_mechanism_quiz",
     "PlanBuilder": "_plan_builder",

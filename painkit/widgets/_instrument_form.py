@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from .. import DISCLAIMER
 from ..instruments import _score as instruments
-from ..progress import Attempt, AttemptHook, now, send
+from ..progress import Attempt, AttemptHook, now
+from ._saving import record
 from ..errors import PainkitError
 
 if TYPE_CHECKING:
@@ -22,8 +23,9 @@ UNANSWERED = "\u2014 not answered \u2014"
 def _options(item: dict) -> list[tuple[str, Optional[int]]]:
     lo, hi = item["range"]
     anchors = {int(k): v for k, v in (item.get("anchors") or {}).items()}
-    return [(UNANSWERED, None)] + [(f"{v} \u2013 {anchors[v]}" if v in anchors else str(v), v)
-                                   for v in range(lo, hi + 1)]
+    # "" (not None) for an unanswered item: a None value leaves the browser's dropdown blank
+    return [(UNANSWERED, "")] + [(f"{v} \u2013 {anchors[v]}" if v in anchors else str(v), v)
+                                 for v in range(lo, hi + 1)]
 
 
 class InstrumentForm:
@@ -43,8 +45,10 @@ class InstrumentForm:
         self.score: Optional[instruments.Score] = None
         self.missing: list[str] = []
         self.started, self._hold = now(), False
-        self.controls = [w.Dropdown(options=_options(it), value=None, layout=w.Layout(width="22em"))
-                         for it in self.info["items"]]
+        self.controls = [w.Dropdown(options=_options(it), value="", layout=w.Layout(width="22em"),
+                                    description=f"Item {n}", tooltip=f"item {n}: {it['label']}",
+                                    style={"description_width": "4em"})
+                         for n, it in enumerate(self.info["items"], start=1)]
         rows = [w.HBox([w.HTML(self._item_html(n, it), layout=w.Layout(width="30em")), c])
                 for n, (it, c) in enumerate(zip(self.info["items"], self.controls), start=1)]
         self.sex = None
@@ -89,7 +93,7 @@ class InstrumentForm:
     # -- behaviour ----------------------------------------------------------------------------------
     def answers(self) -> list[Optional[int]]:
         """The current answers in item order (None = unanswered)."""
-        return [c.value for c in self.controls]
+        return [None if c.value == "" else c.value for c in self.controls]
 
     def _context(self) -> dict[str, Any]:
         if self.case is not None:
@@ -104,7 +108,8 @@ class InstrumentForm:
         self.missing = [ids[i] for i, v in enumerate(answers) if v is None]
         try:
             self.score = instruments.score(self.instrument, answers, **self._context())
-            self.result.value = f"<p><b>Score:</b> {html.escape(str(self.score))}</p>"
+            self.result.value = f"<p><b>Score:</b> {html.escape(str(self.score).split('; FLAGS:')[0])}</p>"
+            self.result.value += self._flags_html(self.score.flags)
         except PainkitError as exc:  # shown, never a traceback
             self.score = None
             text = "Answer the items to see the score." if len(self.missing) == len(ids) else str(exc)
@@ -116,13 +121,24 @@ class InstrumentForm:
         else:
             self.missing_html.value = "<p>All items answered.</p>"
 
+    def _flags_html(self, flags: Sequence[str]) -> str:
+        """Each flag raised, in words (its message from instruments.yaml), in a box that stands out."""
+        messages = {f["id"]: f for f in self.info.get("flags", [])}
+        rows = []
+        for code in flags:
+            f = messages.get(code, {})
+            rows.append(f"<p role='alert' style='border-left:4px solid #8a1c00;padding:4px 8px;background:#fff4f0'>"
+                        f"<b>Needs attention:</b> {html.escape(f.get('message', code))} "
+                        f"<small>({html.escape(f.get('source', ''))})</small></p>")
+        return "".join(rows)
+
     def set_answers(self, answers: Sequence[Optional[int]] | dict) -> None:
         """Set every control at once (list in item order or {item id: answer}); validated first."""
         values = instruments.validate(self.instrument, answers)
         self._hold = True
         try:
             for control, value in zip(self.controls, values):
-                control.value = value
+                control.value = "" if value is None else value
         finally:
             self._hold = False
         self._update()
@@ -139,8 +155,8 @@ class InstrumentForm:
         attempt = Attempt(case=self.case.id if self.case else "practice", step=f"instrument:{self.instrument}",
                           answer={"instrument": self.instrument, "responses": self.answers()},
                           feedback=str(self.score), started=self.started, finished=now())
-        send(attempt, self._on_attempt)
-        self.feedback.value = "<p>Submitted.</p>"
+        self.feedback.value = record(attempt, self._on_attempt)
+        self.started = now()
         return attempt
 
     def _ipython_display_(self) -> None:

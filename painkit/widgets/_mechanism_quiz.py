@@ -10,14 +10,14 @@ from __future__ import annotations
 from html import escape
 from typing import Optional, Union
 
-from .. import DISCLAIMER
-from ..progress import Attempt, AttemptHook, now, send
+from ..progress import Attempt, AttemptHook, now
+from ._saving import record
 from ..cases import GRADES, MECHANISMS, Case, load_case
 from ..errors import MechanismError
 from .._validate import short, strings
 from ..errors import PainkitError
 from ..mechanisms import (FINDINGS, STEP, Feedback, assessment_html, check_answer, classify, feedback_html,
-                          finding_label, normalize_answer)
+                          finding_label, hints, normalize_answer)
 
 NO_GRADE = "choose a grade"  # value "" (a None value leaves the front-end Dropdown blank)
 
@@ -31,9 +31,11 @@ class _Row:
         self.mechanism = mechanism
         self.tick = w.Checkbox(value=False, description=mechanism, indent=False, layout=w.Layout(width="9em"))
         self.grade = w.Dropdown(options=[(NO_GRADE, "")] + [(g, g) for g in GRADES[mechanism][1:]],
-                                value="", layout=w.Layout(width="11em"))
+                                value="", description=f"{mechanism} grade", tooltip=f"{mechanism} grade",
+                                style={"description_width": "initial"}, layout=w.Layout(width="17em"))
         self.findings = w.SelectMultiple(options=[(finding_label(f), f) for f in FINDINGS], value=(), rows=4,
-                                         layout=w.Layout(width="32em"))
+                                         description=f"{mechanism} findings", tooltip=f"{mechanism} findings",
+                                         style={"description_width": "initial"}, layout=w.Layout(width="36em"))
         self.box = w.HBox([self.tick, self.grade, self.findings])
 
     def set(self, ticked: bool, grade: Optional[str] = None, findings: tuple = ()) -> None:
@@ -51,19 +53,27 @@ class MechanismQuiz:
         self._on_attempt = on_attempt
         self.started = now()
         self.feedback: Optional[Feedback] = None
+        self.key_shown = False
         shown = w.Output()
         shown.append_display_data(self.case.show())
         self.rows = {m: _Row(m) for m in MECHANISMS}
         self.button = w.Button(description="Submit", button_style="primary")
         self.button.on_click(lambda _b: self.submit())
+        self.key_button = w.Button(description="Show the expert key", layout=w.Layout(width="auto"),
+                                   tooltip="Shows the expert answer and the criteria this case meets")
+        self.key_button.on_click(lambda _b: self.show_key())
         self.message = w.HTML(value="")
+        self.saved = w.HTML(value="")
         self.result = w.HTML(value="")
         self.criteria = w.HTML(value="")
         intro = w.HTML(value="<p><b>Which pain mechanism(s)?</b> Tick each one present, choose its grade and "
-                             "select the findings that support it (Ctrl/Cmd-click for several).</p>")
-        notice = w.HTML(value=f"<p><small>{escape(DISCLAIMER)}</small></p>")
-        self.widget = w.VBox([notice, shown, intro, *[r.box for r in self.rows.values()], self.button,
-                              self.message, self.result, self.criteria])
+                             "select the findings that support it (Ctrl/Cmd-click, or Ctrl+Space with the "
+                             "keyboard, for several). A wrong answer gets hints first; the expert key shows "
+                             "after a right answer or when you ask for it.</p>")
+        self.widget = w.VBox([shown, intro, *[r.box for r in self.rows.values()],
+                              w.HBox([self.button, self.key_button]), self.message, self.saved, self.result,
+                              self.criteria])
+        self.widget.add_class("painkit-widget")
 
     def select(self, mechanisms: list[str], grades: Optional[dict[str, str]] = None,
                findings: Union[list[str], dict[str, list[str]], None] = None) -> None:
@@ -114,21 +124,52 @@ class MechanismQuiz:
             return None
         self._say("")
         self.feedback = fb
-        self.result.value = feedback_html(fb)
-        self.criteria.value = "<h4>Criteria in this case</h4>" + table
+        if fb.score >= 100 or self.key_shown:
+            self._reveal(fb, table)
+        else:
+            items = "".join(f"<li>{escape(h)}</li>" for h in hints(fb))
+            self.result.value = (f"<p><b>Score {fb.score:.0f}/100: not yet.</b> Hints:</p><ul>{items}</ul>"
+                                 "<p>Change your answer and submit again, or press <i>Show the expert "
+                                 "key</i>.</p>")
+            self.criteria.value = ""
         self._record(answer, fb)
         return fb
 
-    def _record(self, answer: list[dict], fb: Feedback) -> None:
-        attempt = Attempt(case=self.case.id, step=STEP, answer=answer, score=fb.score, feedback=fb.explanation,
-                          started=self.started, finished=now())
+    def _reveal(self, fb: Optional[Feedback], table: str) -> None:
+        self.result.value = feedback_html(fb) if fb is not None else ""
+        self.criteria.value = "<h4>Criteria in this case</h4>" + table
+
+    def show_key(self) -> str:
+        """Show the expert key and the criteria the case meets (a deliberate step: after this, feedback on
+        later answers is shown in full). Returns the HTML shown."""
         try:
-            send(attempt, self._on_attempt)
-        except Exception as exc:  # noqa: BLE001 - the learner sees the feedback; saving is reported
-            self._say(f"Your answer was checked but could not be saved: {exc}")
+            assessment = classify(self.case)
+        except PainkitError as exc:
+            self._say(str(exc))
+            return ""
+        self.key_shown = True
+        key = f"<p><b>Expert key:</b> {escape(_key_text(self.case))}</p>"
+        explain = "".join(f"<li>{escape(line)}</li>" for line in assessment.explain().split("\n") if line.strip())
+        self.result.value = (feedback_html(self.feedback) if self.feedback is not None else "") + key + \
+            f"<details><summary>The reasoning, criterion by criterion</summary><ul>{explain}</ul></details>"
+        self.criteria.value = "<h4>Criteria in this case</h4>" + assessment_html(assessment)
+        return self.result.value
+
+    def _record(self, answer: list[dict], fb: Feedback) -> None:
+        attempt = Attempt(case=self.case.id, step=STEP, answer=answer, score=fb.score,
+                          feedback=fb.explanation if fb.score >= 100 or self.key_shown else
+                          f"score {fb.score:.0f}/100; hints shown",
+                          started=self.started, finished=now())
+        self.saved.value = record(attempt, self._on_attempt)
         self.started = now()
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         display(self.widget)
+
+
+def _key_text(case: Case) -> str:
+    graded = [f"{grade} {mech}" for mech, grade in case.key.mechanisms.items() if grade != "unlikely"] \
+        if hasattr(case.key, "mechanisms") else []
+    return ", ".join(graded) or "see the criteria below"

@@ -14,7 +14,8 @@ from html import escape
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from .. import DISCLAIMER
-from ..progress import Attempt, AttemptHook, now, send
+from ..progress import Attempt, AttemptHook, now
+from ._saving import record
 from ..cases import Case, load_case
 from ..formulary import CATEGORIES, load_catalog
 from ..errors import PainkitError, PlanError
@@ -23,6 +24,7 @@ from .._validate import number, strings
 from ..formulary import mme, table
 
 STEP = "plan"
+KEY_QUOTES = frozenset({"key_recommended_missing"})  # findings that name items of the expert plan
 NO_OPIOID = "no opioid"
 _ERROR = "<p style='color:#b00020'><b>{}</b></p>"
 
@@ -115,6 +117,7 @@ class PlanBuilder:
                            w.Box(list(self.stops.values()), layout=w.Layout(flex_flow="row wrap"))]
                           if self.stops else [])
         self.message = w.HTML(value="")
+        self.saved = w.HTML(value="")
         self.score = w.HTML(value="")
         self.chart = w.Output()
         self.findings = w.HTML(value="")
@@ -128,7 +131,7 @@ class PlanBuilder:
                              "in each tab; add an opioid only if you would prescribe one. The review updates "
                              "as you go.</p>")
         self.widget = w.VBox([notice, intro, self.tabs, self.opioid.box, stop_row,
-                              w.HBox([self.compare_button, self.submit_button]), self.message, self.score,
+                              w.HBox([self.compare_button, self.submit_button]), self.message, self.saved, self.score,
                               self.chart, self.findings, self.comparison])
         self._refresh()
 
@@ -262,10 +265,18 @@ class PlanBuilder:
         from ..charts import plan_components
 
         self.score.value = f"<h4>Review score: {float(review.score):.0f}/100</h4>"
+        self.chart.outputs = ()
         self.chart.append_display_data(plan_components(review))
+        shown = list(review.findings)
+        if not self._comparing:  # the expert plan is quoted only after "Compare with the expert plan"
+            hidden = [f for f in shown if f.code in KEY_QUOTES]
+            shown = [f for f in shown if f.code not in KEY_QUOTES]
+            if hidden:
+                self.score.value += ("<p>Part of the expert plan is not in yours yet. Think again about each "
+                                     "mechanism and each domain, or press <i>Compare with the expert plan</i>.</p>")
         groups = []
         for severity in SEVERITIES:
-            found = [f for f in review.findings if f.severity == severity]
+            found = [f for f in shown if f.severity == severity]
             if found:
                 groups.append(f"<h5>{escape(severity)} ({len(found)})</h5>{findings_html(found)}")
         self.findings.value = "".join(groups) or "<p>No findings.</p>"
@@ -275,7 +286,10 @@ class PlanBuilder:
         the key marks inappropriate (the comparison is the engine's ``expert_comparison``)."""
         from ..plans import expert_plan
 
+        first = not self._comparing
         self._comparing = True
+        if first and self._review is not None:
+            self._show_review(self._review)  # now the review may name what the expert plan adds
         try:
             expert = expert_plan(self.case)
         except PainkitError as exc:
@@ -318,10 +332,7 @@ class PlanBuilder:
         feedback = f"score {float(review.score):.0f}/100" + (f"; {', '.join(codes)}" if codes else "")
         attempt = Attempt(case=self.case.id, step=STEP, answer=self.answer(), score=float(review.score),
                           feedback=feedback, started=self.started, finished=now())
-        try:
-            send(attempt, self._on_attempt)
-        except Exception as exc:  # noqa: BLE001 - the learner keeps the review; saving is reported
-            self._show_error(f"Your plan was reviewed but could not be saved: {exc}")
+        self.saved.value = record(attempt, self._on_attempt)
         self.started = now()
         return review
 

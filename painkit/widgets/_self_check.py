@@ -5,7 +5,8 @@ import html
 from typing import Callable, Iterable, Optional, Union
 
 from .. import DISCLAIMER
-from ..progress import Attempt, AttemptHook, now, send
+from ..progress import Attempt, AttemptHook, now
+from ._saving import record
 from ..errors import PainkitError, did_you_mean
 from ..curriculum._foundations import CASE, STEP, Question, SelfCheckError, check_self, load_bank, option_id
 
@@ -13,22 +14,21 @@ from ..curriculum._foundations import CASE, STEP, Question, SelfCheckError, chec
 class _Panel:
     """One question: prompt, radio buttons, a Check button and the feedback line."""
 
-    def __init__(self, question: Question, record: Callable[[str, str, bool, str], None]):
+    def __init__(self, question: Question, record: Callable[[str, str, bool, str], str]):
         import ipywidgets as w
 
         self.question, self._record = question, record
         self.started = now()
-        # Long option texts do not wrap inside radio labels: list them as HTML, label radios by id.
-        short = question.kind == "true_false"
-        labels = [(o.text if short else o.id, o.id) for o in question.options]
-        self.radio = w.RadioButtons(options=labels, value=None, layout=w.Layout(width="auto"))
-        self.button = w.Button(description="Check", button_style="primary")
+        from ._radio_group import RadioGroup
+
+        # One named radio group per question: its legend is the prompt, its labels the full option texts
+        labels = [(o.text if question.kind == "true_false" else f"{o.id}. {o.text}", o.id) for o in question.options]
+        self.radio = RadioGroup(labels, label=question.prompt)
+        self.button = w.Button(description="Check", button_style="primary",
+                               tooltip=f"Check your answer: {question.prompt[:80]}")
         self.feedback = w.HTML(value="")
         self.button.on_click(lambda _b: self.check())
-        listed = "" if short else "".join(f"<div><b>{html.escape(o.id)}.</b> {html.escape(o.text)}</div>"
-                                          for o in question.options)
-        prompt = w.HTML(value=f"<p><b>{html.escape(question.prompt)}</b></p>{listed}")
-        self.box = w.VBox([prompt, self.radio, self.button, self.feedback])
+        self.box = w.VBox([self.radio, self.button, self.feedback])
 
     def check(self) -> Optional[tuple[bool, str]]:
         choice = self.radio.value
@@ -42,7 +42,7 @@ class _Panel:
             return None
         mark, colour = ("\u2713", "green") if correct else ("\u2717", "darkorange")
         self.feedback.value = (f'<p><b style="color:{colour}">{mark}</b> {html.escape(text)}</p>')
-        self._record(self.question.id, choice, correct, text)
+        self.feedback.value += self._record(self.question.id, choice, correct, text)
         return correct, text
 
 
@@ -90,12 +90,13 @@ class SelfCheck:
         """Press Check: show the feedback and record the attempt; None if nothing was chosen."""
         return self._panel(question).check()
 
-    def _record(self, question_id: str, choice: str, correct: bool, feedback: str) -> None:
+    def _record(self, question_id: str, choice: str, correct: bool, feedback: str) -> str:
         panel = self.panels[question_id]
         attempt = Attempt(case=CASE, step=STEP, answer={"question": question_id, "choice": choice},
                           score=100 if correct else 0, feedback=feedback, started=panel.started,
                           finished=now())
-        send(attempt, self._on_attempt)
+        panel.started = now()
+        return record(attempt, self._on_attempt)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

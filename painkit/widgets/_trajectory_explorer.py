@@ -17,7 +17,8 @@ from html import escape
 from typing import Any, Optional, Union
 
 from .. import DISCLAIMER
-from ..progress import Attempt, AttemptHook, now, send
+from ..progress import Attempt, AttemptHook, now
+from ._saving import record
 from ..cases import Case, load_case
 from ..errors import PainkitError, PlanError
 
@@ -60,7 +61,10 @@ class TrajectoryExplorer:
                                       description="Plan", layout=w.Layout(width="30em"))
         self.size = w.Dropdown(options=list(SIZES), value=n_patients if n_patients in SIZES else 1000,
                                description="Patients")
-        self.weeks = w.IntSlider(value=weeks, min=4, max=52, step=1, description="Weeks")
+        # a number box (labelled, typed or stepped with the arrow keys) rather than a slider whose handle
+        # has no accessible name
+        self.weeks = w.BoundedIntText(value=weeks, min=4, max=52, step=1, description="Weeks",
+                                      layout=w.Layout(width="12em"))
         self.measure = w.Dropdown(options=list(MEASURES), value="pain", description="Chart")
         self.run_button = w.Button(description="Run", button_style="primary")
         self.run_button.on_click(lambda _b: self.run())
@@ -69,10 +73,12 @@ class TrajectoryExplorer:
         self.charts = w.Output()
         self.summary = w.HTML(value="")
         self.patient_table = w.HTML(value="")
-        self.responder = w.RadioButtons(options=[("responder (>= 30% less pain)", True), ("not a responder", False)],
-                                        value=None, description="Status")
-        self.next_step = w.RadioButtons(options=[(text, key) for key, text in rules()["next_steps"].items()],
-                                        value=None, description="Next step", layout=w.Layout(width="40em"))
+        from ._radio_group import RadioGroup
+
+        self.responder = RadioGroup([("responder (>= 30% less pain)", True), ("not a responder", False)],
+                                    label="Status at the last visit", layout=w.Layout(width="20em"))
+        self.next_step = RadioGroup([(text, key) for key, text in rules()["next_steps"].items()],
+                                    label="Next step", layout=w.Layout(width="36em"))
         self.submit_button = w.Button(description="Submit reading", button_style="success")
         self.submit_button.on_click(lambda _b: self._submit_clicked())
         self.other_button = w.Button(description="Another patient")
@@ -82,8 +88,11 @@ class TrajectoryExplorer:
         fixed = "" if not self._opioids else (
             f"<p><small>Opioid prescription(s) from the given plan are kept: "
             f"{escape(', '.join(str(getattr(r, 'drug', r)) for r in self._opioids))}.</small></p>")
+        meds = "; ".join(escape(_med_text(m)) for m in self.case.medications)
+        current = (f"<p><b>Current medications</b> (every synthetic patient keeps taking them, and they count in "
+                   f"MME/day, unless a revision stops them): {meds}.</p>" if meds else "")
         header = w.HTML(value=f"<p><small>{escape(DISCLAIMER)}</small></p><p><b>{escape(NOTE)}</b></p>"
-                              f"<h4>Synthetic patients like: {escape(self.case.title)}</h4>"
+                              f"<h4>Synthetic patients like: {escape(self.case.title)}</h4>{current}"
                               "<p>Choose the plan (none selected = natural history), the cohort size and the "
                               f"number of weeks, then Run.</p>{fixed}")
         exercise = w.HTML(value="<h4>Read one patient</h4><p>The patient's visits are below. Is the patient a "
@@ -147,7 +156,7 @@ class TrajectoryExplorer:
         self._run_plan = self.plan()
         self._draw_trajectory()
         table = self.scores.summary[["label", "estimate", "lower", "upper", "unit"]]
-        self.summary.value = table.to_html(index=False, float_format=lambda v: f"{v:.3g}", border=0)
+        self.summary.value = _summary_html(table)
         self._patient_draw = 0
         self.next_patient()
         self._show_visit()
@@ -171,6 +180,7 @@ class TrajectoryExplorer:
         self.feedback.value = ""
         self.started = now()
         self.patient_table.value = f"<p>Patient {patient}</p>" + _visits_html(self.reading.visits)
+        self._show_visit_patient()
         return patient
 
     def answer(self, responder: Optional[bool] = None, next_step: Optional[str] = None) -> Optional[Attempt]:
@@ -190,14 +200,25 @@ class TrajectoryExplorer:
             self._show_error(str(exc))
             return None
         self._show_error("")
+        current = self._current_opioids()
+        if self.reading.on_opioid and current and not self._opioids:
+            feedback += (f" This patient still takes {', '.join(current)} (a current medication the plan did not "
+                         "stop), so the opioid rules apply.")
         self.feedback.value = f"<p><b>{score:.0f}/100</b> {escape(feedback)}</p>"
         attempt = Attempt(case=self.case.id, step=STEP, score=score, feedback=feedback, started=self.started,
                           answer={"patient": self.reading.patient, "responder": bool(responder),
                                   "next_step": next_step, "plan": list(self.items.value),
                                   "n_patients": int(self.size.value), "weeks": int(self.weeks.value),
                                   "seed": self.seed})
-        send(attempt, self._on_attempt)
+        self.feedback.value += record(attempt, self._on_attempt)
+        self.started = now()
         return attempt
+
+    def _current_opioids(self) -> list[str]:
+        """The case's current medications that are opioids (shown in the header, counted in MME/day)."""
+        from ..formulary import recognise
+
+        return [m.name for m in self.case.medications if any("opioid" in d.classes for d in recognise(m.name))]
 
     def revise(self, items: list[str], opioid_dose: Optional[str] = None) -> Optional[dict]:
         """Tick exactly ``items`` for the week-4 revision (and choose keep / raise / halve / stop for the plan's
@@ -243,7 +264,7 @@ class TrajectoryExplorer:
         Returns the RevisionReview (None with a message when there is nothing to continue or input is bad)."""
         from ..charts import _charts as charts
         from .._findings import findings_html
-        from ..trajectories import review_revision
+        from ..trajectories import review_revision, with_outcomes
         from ..trajectories import branch, score_trajectories
 
         if self.frame is None:
@@ -262,7 +283,9 @@ class TrajectoryExplorer:
         self.kept, self.revised, self.review = kept, revised, review
         self.branch_charts.outputs = ()
         self.branch_charts.append_display_data(charts.branches(kept, revised, self.measure.value))
-        a, b = (score_trajectories(f).summary.set_index("label") for f in (kept, revised))
+        kept_summary, revised_summary = (score_trajectories(f).summary for f in (kept, revised))
+        review = self.review = with_outcomes(review, kept_summary, revised_summary, weeks)
+        a, b = (t.set_index("label") for t in (kept_summary, revised_summary))
         table = "".join(f"<tr><td>{escape(label)}</td><td>{_fmt(a.loc[label])}</td><td>{_fmt(b.loc[label])}</td></tr>"
                         for label in a.index)
         self.branch_summary.value = (f"<p>At week {weeks}, the same patients:</p><table><tr><th>outcome</th>"
@@ -273,7 +296,7 @@ class TrajectoryExplorer:
                           started=self.started, answer={"week": self.visit_week, "kept": self._plan_dict(self._run_plan),
                                                         "revised": revised_plan, "codes": review.codes, "weeks": weeks,
                                                         "n_patients": int(self.size.value), "seed": self.seed})
-        send(attempt, self._on_attempt)
+        self.revision_feedback.value += record(attempt, self._on_attempt)
         return review
 
     # ------------------------------------------------------------------ display helpers
@@ -306,7 +329,14 @@ class TrajectoryExplorer:
         self.visit_table.value = (f"<p><b>The cohort at week {vw}</b></p><table>"
                                   + "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
                                   + "</table>")
-        if self.reading is None:
+        self._show_visit_patient()
+
+    def _show_visit_patient(self) -> None:
+        """The patient being read, up to the week-4 visit (follows "Another patient")."""
+        from ..trajectories._reading import read_patient
+
+        vw = self.visit_week
+        if self.reading is None or self.frame is None:
             self.visit_patient.value = ""
             return
         early = read_patient(self.frame[self.frame["week"] <= vw], self.reading.patient).visits
@@ -340,6 +370,30 @@ def _fmt(row: Any) -> str:
 
 def _visits_html(visits: Any) -> str:
     """A patient's visits as an HTML table with the learner's column names."""
-    named = visits.rename(columns={"function": "interference (BPI)", "pcs": "PCS", "mme": "MME/day",
+    named = visits.rename(columns={"function": "interference (BPI)", "pcs": "PCS", "mme": "MME/day (all opioids)",
                                    "adverse_events": "adverse events", "weeks_taken": "weeks plan taken"})
     return named.to_html(index=False, float_format=lambda v: f"{v:.1f}", border=0)
+
+
+def _med_text(med: Any) -> str:
+    """A current medication as the page shows it: name, dose, unit and doses per day when recorded."""
+    text = med.name
+    if med.dose is not None:
+        text += f" {med.dose:g} {med.unit or ''}".rstrip()
+    if med.per_day is not None:
+        text += f" x {med.per_day:g}/day"
+    return text
+
+
+def _summary_html(table: Any) -> str:
+    """The cohort's outcomes as the learner reads them: shares in percent, others with their unit, and the
+    95% interval in words (never a raw 0.528)."""
+    rows = []
+    for r in table.itertuples():
+        share = r.unit == "share"
+        fmt = (lambda v: _share(v)) if share else (lambda v: f"{v:.1f}")
+        unit = "" if share else f" {r.unit}"
+        rows.append(f"<tr><td>{escape(str(r.label))}</td><td>{fmt(r.estimate)}{escape(unit)}</td>"
+                    f"<td>{fmt(r.lower)} to {fmt(r.upper)}{escape(unit)}</td></tr>")
+    return ("<table><thead><tr><th scope='col'>outcome</th><th scope='col'>estimate</th>"
+            "<th scope='col'>95% interval</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")

@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -67,10 +68,11 @@ def chromium_path() -> str:
 
 
 @contextlib.contextmanager
-def serve(cmd: list[str], home: Path, ready_url: str):
+def serve(cmd: list[str], home: Path, ready_url: str, env: Optional[dict] = None):
     """Run a server process from ``home`` until the block ends; its output goes to ``home/server.log``."""
     with open(home / "server.log", "w") as log:
-        proc = subprocess.Popen(cmd, cwd=home, env=server_env(home), stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=home, env={**server_env(home), **(env or {})}, stdout=log,
+                                stderr=subprocess.STDOUT)
         try:
             wait_http(ready_url)
             yield
@@ -80,6 +82,10 @@ def serve(cmd: list[str], home: Path, ready_url: str):
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+# As `make app`: painkit's Voila template (no CDN) and config (educator/ not listed) from deploy/voila.
+VOILA_ENV = {"JUPYTER_PATH": str(ROOT / "deploy" / "voila"), "JUPYTER_CONFIG_PATH": str(ROOT / "deploy" / "voila")}
 
 
 def served_copy(prefix: str) -> Path:
@@ -148,5 +154,5 @@ def voila_server():
     home = served_copy("painkit-voila-")
     cmd = [sys.executable, "-m", "voila", str(home / "notebooks"), "--no-browser", f"--port={port}",
            "--Voila.ip=127.0.0.1"]
-    with serve(cmd, home, f"http://127.0.0.1:{port}/"):
+    with serve(cmd, home, f"http://127.0.0.1:{port}/", env=VOILA_ENV):
         yield f"http://127.0.0.1:{port}"

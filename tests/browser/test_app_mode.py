@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from painkit.conftest import ROOT, save_final_state
+from .conftest import ROOT, save_final_state
 
 
 def test_foundations_self_check_answers_in_app_mode(page, voila_server):
     page.goto(f"{voila_server}/voila/render/01_pain_foundations.ipynb", timeout=120_000)
-    page.wait_for_selector(".widget-radio-box", timeout=120_000)
+    page.wait_for_selector(".painkit-radio-group", timeout=120_000)
     assert "import painkit" not in page.inner_text("body")  # code hidden
-    page.locator(".widget-radio-box label").first.click()
+    page.locator(".painkit-radio-group label").first.click()
     page.locator("button.jupyter-button", has_text="Check").first.click()
     feedback = page.locator(".widget-html", has_text="Source:").first
     feedback.wait_for(timeout=20_000)
@@ -34,3 +34,19 @@ def test_every_learner_notebook_renders_in_app_mode(page, voila_server, notebook
     assert "education only" in body.lower()
     if "widgets" in (ROOT / "notebooks" / notebook).read_text():
         page.wait_for_selector(".jupyter-widgets", timeout=60_000)
+
+
+def test_app_mode_makes_no_request_off_this_machine_and_hides_the_educator_folder(page, voila_server):
+    """Offline use (a hospital network that blocks CDNs): every request of a learner page stays on
+    127.0.0.1; the file list offers the learner notebooks, not educator/."""
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{voila_server}/", timeout=120_000)
+    page.wait_for_selector("text=01_pain_foundations.ipynb", timeout=60_000)
+    listing = page.inner_text("body")
+    assert "educator" not in listing and "03_mechanisms.ipynb" in listing
+    page.goto(f"{voila_server}/voila/render/03_mechanisms.ipynb", timeout=180_000)
+    page.wait_for_selector(".jupyter-widgets button", timeout=180_000)
+    page.wait_for_load_state("networkidle", timeout=120_000)
+    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
+    assert outside == []

@@ -1,8 +1,8 @@
 """Every learner notebook opened in real JupyterLab in Chromium, run, and used as a learner would."""
 from __future__ import annotations
 
-from painkit.conftest import save_final_state
-from painkit.lab import drawn_charts, errors_in_outputs, open_and_run, wait_for_charts
+from .conftest import save_final_state
+from .lab import drawn_charts, errors_in_outputs, open_and_run, wait_for_charts
 
 
 def test_start_here_shows_the_case_and_disclaimer(page, lab_server):
@@ -22,7 +22,7 @@ def _output_with(page, text: str):
 
 def test_foundations_self_check_gives_feedback(page, lab_server):
     open_and_run(page, lab_server, "01_pain_foundations")
-    page.locator(".widget-radio-box label").first.click()
+    page.locator(".painkit-radio-group label").first.click()
     page.locator("button.jupyter-button", has_text="Check").first.click()
     feedback = page.locator(".widget-html", has_text="Source:").first
     feedback.wait_for(timeout=20_000)

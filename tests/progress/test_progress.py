@@ -429,15 +429,61 @@ def test_enable_with_a_bad_file_warns_and_offers_beside(tmp_path):
     assert bad.read_text(encoding="utf-8") == "this is my shopping list"
 
 
-def test_name_prompt_sets_the_learner(tmp_path):
-    store = ProgressStore(tmp_path / "p.sqlite")
-    session._S.store = store
-    session.sink(_attempt(1))
+def test_name_prompt_shows_where_and_moves_earlier_attempts(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAINKIT_LEARNER", "default-name")
+    store = progress.enable(path=tmp_path / "p.sqlite")
+    attempts_mod.send(_attempt(1))
     box = session.name_prompt()
     text, button = box.children[0].children
-    button.click()                       # no name yet: nothing happens, the box asks for one
-    assert progress.current_learner() is None and "Type a name" in box.children[1].value
+    status = box.children[1].value
+    assert text.value == "default-name" and "default-name" in status and str(tmp_path / "p.sqlite") in status
+    text.value = "   "
+    button.click()                       # an empty name changes nothing and asks for one
+    assert progress.current_learner() == "default-name" and "Type a name" in box.children[1].value
     text.value = "  Dr <i>Example</i> "  # Enter (or leaving the box) submits the name
     assert progress.current_learner() == "Dr <i>Example</i>"
-    assert "&lt;i&gt;" in box.children[1].value
+    assert "&lt;i&gt;" in box.children[1].value and "1 earlier answer moved" in box.children[1].value
     assert list(store.attempts()["learner"]) == ["Dr <i>Example</i>"]
+    assert store.learners() == ["Dr <i>Example</i>"]
+
+
+# ------------------------------------------------------------------------------------------ nothing lost
+@pytest.mark.parametrize("env, expected", [({"PAINKIT_LEARNER": "ana", "JUPYTERHUB_USER": "hub-ana"}, "ana"),
+                                           ({"JUPYTERHUB_USER": "hub-ana"}, "hub-ana")])
+def test_default_learner_reads_painkit_then_jupyterhub(monkeypatch, env, expected):
+    monkeypatch.delenv("PAINKIT_LEARNER", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert session.default_learner() == expected
+
+
+def test_an_attempt_is_on_disk_the_moment_it_is_made(monkeypatch, tmp_path):
+    """No name typed, no Save clicked: another process (a restarted kernel) already reads the attempt."""
+    monkeypatch.delenv("PAINKIT_LEARNER", raising=False)
+    monkeypatch.setenv("JUPYTERHUB_USER", "hub-learner")
+    path = tmp_path / "p.sqlite"
+    progress.enable(path=path)
+    attempts_mod.send(_attempt(7))
+    code = ("import sys; from painkit.progress import ProgressStore; "
+            "print(ProgressStore(sys.argv[1]).attempts()['learner'].tolist())")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['hub-learner']"
+
+
+def test_rename_learner_merges_into_an_existing_name(store_path):
+    store = ProgressStore(store_path)
+    store.record(_attempt(1, learner="jovyan"))
+    store.record(_attempt(2, learner="ana"))
+    assert store.rename_learner("jovyan", "ana") == 1
+    assert list(store.attempts()["learner"]) == ["ana", "ana"] and store.learners() == ["ana"]
+    assert store.rename_learner("nobody", "ana") == 0
+
+
+def test_a_double_click_is_stored_once(tmp_path):
+    got = []
+    hook = got.append
+    assert attempts_mod.send(_attempt(1), hook) is True
+    assert attempts_mod.send(_attempt(1), hook) is False        # same answer again at once: ignored
+    assert attempts_mod.send(_attempt(2), hook) is True         # a different answer counts
+    assert [a.answer["i"] for a in got] == [1, 2]

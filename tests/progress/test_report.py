@@ -235,3 +235,43 @@ def test_cli_report_and_export(tmp_path, capsys):
     missing = tmp_path / "nothing-here.sqlite"
     assert main(["report", "--store", str(missing), "--out", str(out)]) == 1
     assert "no progress recorded here yet" in capsys.readouterr().err and not missing.exists()
+
+
+def _frame(attempts, tmp_path):
+    with ProgressStore(tmp_path / "p.sqlite") as store:
+        store.record_many(attempts)
+        return store.attempts(answers=False)
+
+
+def test_an_instrument_form_counts_for_the_assessment_step(tmp_path):
+    small = {**SMALL_MAP, "step_prefixes": {"instrument:": "assessment"}, "competencies": [
+        {"id": "scoring", "domain": "d1", "title": "score", "steps": ["assessment"], "cases": {"all": True},
+         "target": 2}]}
+    forms = [_a("a", "instrument:phq9", None, DAY1, 3), _a("a", "instrument:pcs", None, DAY1 + timedelta(hours=1), 3)]
+    rep = report_mod.build_report(_frame(forms, tmp_path), "ana", comp_map=load_map(small), tags=TAGS)
+    row = rep.coverage.set_index("competency").loc["scoring"]
+    assert (row["attempts"], row["cases_done"], row["status"]) == (2, 2, "covered")  # two instruments, two units
+
+
+def test_a_double_submit_counts_once(tmp_path):
+    twice = [_a("a", "mechanism", 70, DAY1, 5, answer={"x": 1}),
+             _a("a", "mechanism", 70, DAY1 + timedelta(seconds=1), 5, answer={"x": 1}),   # double click
+             _a("a", "mechanism", 70, DAY1 + timedelta(hours=1), 5, answer={"x": 1})]     # a real retry
+    rep = report_mod.build_report(_frame(twice, tmp_path), "ana", comp_map=load_map(SMALL_MAP), tags=TAGS)
+    assert rep.summary()["attempts"] == 2
+
+
+def test_the_report_says_what_done_means_and_what_to_do_next(hand_report):
+    html = hand_report.to_html()
+    assert "A <b>case is done</b> when it has an attempt at each of these steps: mechanism, plan" in html
+    nxt = {n["competency"]: n for n in hand_report.next_steps()}
+    # by hand (test_coverage_worked_by_hand): grade_any 1 of 2 done, quiz 2 of 3; neuro and acute covered
+    assert {k: (n["done"], n["to_go"]) for k, n in nxt.items()} == {"grade_any": (1, 1), "quiz": (2, 1)}
+    assert "What to do next" in html and "0.5" not in html.split("What to do next")[1].split("</ul>")[0]
+
+
+def test_what_next_links_each_competency_to_its_notebook(tmp_path):
+    rep = report_mod.build_report(_frame([_a("lbp-chronic", "mechanism", 100, DAY1, 5)], tmp_path), "ana")
+    html = rep.to_html()
+    assert "<a href='03_mechanisms.ipynb'>03_mechanisms</a>" in html
+    assert "still to do (notebook)" in html and "plan (04_multimodal_plan)" in html

@@ -182,3 +182,21 @@ def test_every_rule_is_documented_and_sourced():
     for code, rule in revisions.rules()["rules"].items():
         assert f"`{code}`" in doc, code
         assert rule["source"] and rule["status"] in STATUSES, code
+
+
+def _summary_table(**estimates):
+    import pandas as pd
+
+    return pd.DataFrame([{"outcome": k, "label": k.replace("_", " "), "estimate": v} for k, v in estimates.items()])
+
+
+def test_a_revision_that_did_worse_on_every_outcome_is_not_scored_100():
+    review = revisions.RevisionReview(100, [], "Week 4 visit: ... Score 100/100 with 0 problems to address.")
+    kept = _summary_table(responder_30=0.40, function_mcid=0.60, adverse_event=0.05, dropout=0.08)
+    worse = _summary_table(responder_30=0.30, function_mcid=0.50, adverse_event=0.09, dropout=0.10)
+    judged = revisions.with_outcomes(review, kept, worse, 12)
+    assert judged.codes == ["revision_did_worse"] and judged.score < 100
+    assert "Score 100/100" not in judged.summary and "responder 30" in judged.findings[0].message
+    mixed = _summary_table(responder_30=0.45, function_mcid=0.50, adverse_event=0.09, dropout=0.10)
+    assert revisions.with_outcomes(review, kept, mixed, 12) is review  # better on one outcome: not flagged
+    assert revisions.with_outcomes(review, kept, kept, 12) is review   # no change: not flagged

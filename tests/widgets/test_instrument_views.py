@@ -105,3 +105,15 @@ def test_scores_over_visits_draws_scores_and_band_cut_offs():
     assert ("pcs total", 0, 34) in scores and ("odi total", 12, 22) in scores
     marks = [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
     assert marks == ["line", "rule", "text"]
+
+
+def test_form_unanswered_items_read_as_such_and_item_9_is_explained_in_words():
+    from painkit.widgets import InstrumentForm
+
+    form = InstrumentForm("phq9", on_attempt=lambda a: None)
+    first = form.controls[0]
+    assert first.label == "\u2014 not answered \u2014" and first.description == "Item 1"  # never a blank box
+    form.set_answers([0, 0, 0, 0, 0, 0, 0, 0, 1])
+    shown = form.result.value
+    assert "self_harm_risk" not in shown and "FLAGS" not in shown
+    assert "Needs attention" in shown and "ask the patient about these thoughts directly and kindly" in shown

@@ -47,7 +47,28 @@ def test_each_submit_is_an_attempt_and_default_sink_is_used(seen):
     finally:
         attempts.set_default_sink(None)
     assert [a.score for a in seen] == [0, 50.0]
-    assert "You called this nociplastic" in quiz.result.value
+    shown = quiz.result.value + quiz.criteria.value
+    assert "Hints" in shown and "nociplastic: the key does not grade" in shown
+    assert "Expert key" not in shown and "likely nociceptive" not in shown and "Criteria in this case" not in shown
+
+
+def test_a_wrong_answer_gets_hints_and_the_key_waits_to_be_asked_for(seen):
+    quiz = MechanismQuiz("fibromyalgia", on_attempt=seen.append)  # key: probable nociplastic only
+    quiz.select(["nociplastic"], grades={"nociplastic": "possible"})
+    assert quiz.submit().score == 50.0
+    assert "reaches a higher grade than" in quiz.result.value and "probable" not in quiz.result.value
+    assert "score 50/100; hints shown" == seen[0].feedback  # the stored feedback does not hold the key either
+    quiz.show_key()
+    assert "Expert key:</b> probable nociplastic" in quiz.result.value
+    assert "Criteria in this case" in quiz.criteria.value
+
+
+def test_a_double_click_on_submit_is_stored_once(seen):
+    quiz = MechanismQuiz("lbp-chronic", on_attempt=seen.append)
+    quiz.select(["nociceptive"], grades={"nociceptive": "likely"})
+    quiz.button.click()
+    quiz.button.click()
+    assert len(seen) == 1 and "Already saved" in quiz.saved.value
 
 
 def test_select_clears_previous_ticks():
@@ -89,4 +110,5 @@ def test_case_text_is_escaped_in_feedback_and_table():
 
 def test_disclaimer_is_shown():
     quiz = MechanismQuiz("lbp-chronic", on_attempt=lambda a: None)
-    assert pk.DISCLAIMER in quiz.widget.children[0].value
+    shown = str(quiz.widget.children[0].outputs)
+    assert shown.count(pk.DISCLAIMER) == 1  # once per widget, in the case page

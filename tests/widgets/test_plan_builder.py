@@ -42,7 +42,7 @@ def test_selecting_items_updates_plan_and_review(seen):
     expected = pk.review_plan(b.case, pk.Plan(["therapeutic_exercise", "cbt"]))
     assert b.review().score == expected.score and b.review().codes == expected.codes
     assert f"{expected.score}/100" in b.score.value
-    assert len(b.chart.outputs) == 1 and "image/svg+xml" in b.chart.outputs[0]["data"]
+    assert len(b.chart.outputs) == 1 and "<svg" in b.chart.outputs[0]["data"]["text/html"]  # drawn offline
 
     b.boxes["nsaid_oral"].value = True  # a click, not select(): the review follows it
     assert set(b.plan.items) == {"nsaid_oral", "therapeutic_exercise", "cbt"}
@@ -54,6 +54,7 @@ def test_findings_are_grouped_by_severity():
     b = PlanBuilder("lbp-chronic")
     b.select(["nsaid_oral"])
     b.set_opioid(**OXY)
+    b.compare()  # before Compare, findings quoting the expert plan are kept back (tested below)
     review = b.review()
     shown = _text(b.findings.value)
     for severity in ("error", "warning", "info"):
@@ -152,7 +153,10 @@ def test_submit_without_on_attempt_uses_default_sink(seen):
         b = PlanBuilder("lbp-chronic")
         b.select(["therapeutic_exercise"])
         b.submit()
-        b.submit()
+        b.submit()                             # a double click: stored once, and the page says so
+        assert "Already saved" in b.saved.value
+        b.select(["therapeutic_exercise", "cbt"])
+        b.submit()                             # a changed plan is a new attempt
     finally:
         attempts.set_default_sink(None)
     assert [a.step for a in seen] == ["plan", "plan"]
@@ -233,3 +237,13 @@ def test_stopping_current_medications_goes_to_the_engine():
     heavy.stop(["aspirin"])  # not one of his medications: the engine's message, no traceback
     assert "matches none of the current medications" in _text(heavy.message.value)
     assert heavy.review() is None
+
+
+def test_the_live_review_does_not_quote_the_expert_plan_before_compare():
+    b = PlanBuilder("lbp-chronic", on_attempt=lambda a: None)
+    b.select(["therapeutic_exercise"])
+    assert "key_recommended_missing" in [f.code for f in b.review().findings]  # the engine finds it...
+    assert "also includes" not in b.findings.value                              # ...the page keeps it back
+    assert "Part of the expert plan is not in yours" in b.score.value
+    b.compare()
+    assert "also includes" in b.findings.value and len(b.chart.outputs) == 1

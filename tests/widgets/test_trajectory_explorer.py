@@ -151,3 +151,25 @@ def test_visit_step_mistakes_are_messages():
     x.run()
     assert x.revise(["duloxetin"]) is None and "did you mean &#x27;duloxetine&#x27;" in x.message.value  # escaped
     assert x.revise(["cbt"], opioid_dose="double") is None and "keep, raise, halve, stop" in x.message.value
+
+
+def test_the_page_shows_the_current_medications_the_reading_is_graded_with():
+    from painkit.widgets import TrajectoryExplorer
+
+    x = TrajectoryExplorer("lbp-chronic", on_attempt=lambda a: None, n_patients=100)
+    header = x.widget.children[0].value
+    assert "Current medications" in header and "tramadol 50 mg x 1/day" in header
+
+
+def test_cohort_shares_read_as_percentages():
+    import pandas as pd
+
+    from painkit.widgets._trajectory_explorer import _summary_html
+
+    table = pd.DataFrame([{"label": "pain reduced by >= 30%", "estimate": 0.528, "lower": 0.497, "upper": 0.559,
+                           "unit": "share"},
+                          {"label": "median weeks to a 30% response", "estimate": 4.0, "lower": 4.0, "upper": 5.0,
+                           "unit": "weeks"}])
+    html = _summary_html(table)
+    assert "53%" in html and "50% to 56%" in html and "0.528" not in html
+    assert "4.0 weeks" in html
