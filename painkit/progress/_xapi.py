@@ -50,6 +50,7 @@ from .. import _yamlio as yamlio
 from ..curriculum._competencies import case_tags
 from ..errors import ProgressError, did_you_mean
 from ._rows import _iso, _jsonable
+from ._rows import statement_id as _uid  # one rule for the export and the LRS outbox
 from ._store import ProgressStore, default_path
 
 DEFAULT_HOMEPAGE = "https://painkit.invalid/learners"
@@ -59,7 +60,6 @@ STATEMENT_VERSION = "1.0.0"  # 2.4.10: the only value a provider may set
 VERB = {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US": "answered"}}
 ACTIVITY_TYPE = "http://adlnet.gov/expapi/activities/interaction"
 PLATFORM = "painkit"
-_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://painkit.invalid/xapi/attempt-uid")
 
 STATEMENT_KEYS = {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored", "authority",
                   "version", "attachments"}
@@ -83,17 +83,6 @@ def activity_id(case: str, step: Optional[str] = None, *, base: str = DEFAULT_BA
 def _is_irl(value: Any) -> bool:
     parts = urlsplit(value) if isinstance(value, str) else None
     return bool(parts and parts.scheme in ("http", "https") and parts.netloc and _IRI.match(value))
-
-
-def _uid(value: Any) -> str:
-    """The attempt uid as a UUID in standard form; a non-UUID uid becomes a stable uuid5 of itself."""
-    try:
-        parsed = uuid.UUID(str(value))
-        if parsed.variant == uuid.RFC_4122 and _UUID.match(str(value)):
-            return str(parsed)
-    except ValueError:
-        pass
-    return str(uuid.uuid5(_UID_NAMESPACE, str(value)))
 
 
 def _utc(value: Any, field: str) -> datetime:
