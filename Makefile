@@ -9,6 +9,8 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 CHROMIUM := /usr/bin/chromium
 CHP      := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+LRS_VENV := $(VENV)/lrs
+LRS      := $(LRS_VENV)/.installed
 APP_PORT ?= 8866
 
 .PHONY: lab test app venv clean bench
@@ -28,7 +30,7 @@ venv: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
 
-test: $(STAMP) $(CHROMIUM) $(CHP)
+test: $(STAMP) $(CHROMIUM) $(CHP) $(LRS)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(ARGS)
 
@@ -55,7 +57,15 @@ $(CHP): | $(BIN)/python
 	fi
 	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy
 
-bench: $(STAMP)
+# The learning record store for tests/test_lrs.py and the LRS bench (Ralph over BriskDB, both from PyPI),
+# in its own venv so its pinned dependencies never meet painkit's. Started on 127.0.0.1 by the tests.
+$(LRS): tests/lrs/requirements.txt | $(BIN)/python
+	$(PYTHON) -m venv $(LRS_VENV)
+	$(LRS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LRS_VENV)/bin/python -m pip install --quiet -r tests/lrs/requirements.txt
+	touch $(LRS)
+
+bench: $(STAMP) $(LRS)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:

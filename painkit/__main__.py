@@ -14,6 +14,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("painkit.progress._report", "cmd_report", "write a learner's self-study report as one HTML page"),
     "export": ("painkit.progress._cli", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
                "statements (--xapi)"),
+    "lrs": ("painkit.progress._lrs", "cmd_lrs", "learning records for the institution's LRS: status of the outbox, "
+            "or flush it now"),
 }
 
 

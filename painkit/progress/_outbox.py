@@ -65,6 +65,12 @@ def config_path() -> Path:
     return Path(home) / CONFIG_FILE
 
 
+def lrs_wanted() -> bool:
+    """Whether an LRS is configured at all (even wrongly): then attempts are queued, so none is lost while
+    the configuration is being fixed."""
+    return bool(os.environ.get(ENV["endpoint"])) or config_path().is_file()
+
+
 def lrs_config() -> Optional[LrsConfig]:
     """The configured LRS, or None. Environment variables win over ``$PAINKIT_HOME/lrs.yaml``; an endpoint
     given without a username and password (or not an http(s) address) is a ProgressError naming the source."""

@@ -108,10 +108,10 @@ class ProgressStore:
     def __init__(self, path: Union[str, Path, None] = None, *, learner: Optional[str] = None,
                  outbox: Optional[bool] = None):
         """``outbox``: also queue each recorded attempt for the LRS (default: when an LRS is configured,
-        see ``painkit.progress._outbox.lrs_config``)."""
+        see ``painkit.progress._outbox``)."""
         self.path = Path(path) if path is not None else default_path()
         self.learner = learner
-        self.outbox = (_outbox.lrs_config() is not None) if outbox is None else bool(outbox)
+        self.outbox = _outbox.lrs_wanted() if outbox is None else bool(outbox)
         self.on_recorded: Optional[Callable[[], None]] = None  # e.g. wakes the LRS sender; must not block
         self._lock = threading.RLock()
         self._learner_ids: dict[str, int] = {}
