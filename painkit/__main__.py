@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "statements (--xapi)"),
     "lrs": ("painkit.progress._lrs", "cmd_lrs", "learning records for the institution's LRS: status of the outbox, "
             "or flush it now"),
+    "certificate": ("painkit.progress._certificate", "cmd_certificate", "write a signed self-study completion "
+                    "record (.pdf or .html); not an accredited CE award"),
+    "verify-certificate": ("painkit.progress._certificate", "cmd_verify", "check a certificate's signature: an "
+                           "edited certificate fails"),
 }
 
 
