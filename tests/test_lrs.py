@@ -228,3 +228,36 @@ def test_cli_status_and_flush(lrs, tmp_path, monkeypatch):
     assert "sent 5 statement(s)" in flushed.stdout
     assert "queued: 0  sent: 5" in run("status").stdout
     assert len(lrs.statements(agent=_agent("cli"))) == 5
+
+
+# ------------------------------------------------------------------------------------------ schema and session
+def test_a_version_2_store_gains_the_outbox_and_keeps_its_attempts(tmp_path):
+    path = tmp_path / "p.sqlite"
+    with ProgressStore(path) as store:
+        store.record(_attempts(1, "old")[0])
+    raw = sqlite3.connect(path)  # turn it back into the v2 layout an older painkit wrote
+    raw.executescript("DROP TABLE outbox; UPDATE meta SET value = '2' WHERE key = 'schema_version';")
+    raw.close()
+    with ProgressStore(path, outbox=True) as store:
+        assert store.schema_version() == 3 and len(store.attempts()) == 1
+        store.record(_attempts(2, "old")[1])
+        assert _outbox.status(store).queued == 1  # only attempts recorded after the upgrade are queued
+
+
+def test_enable_starts_the_sender_and_a_bad_config_only_warns(monkeypatch, tmp_path):
+    from painkit import progress
+
+    monkeypatch.setenv("PAINKIT_LEARNER", "ana")
+    monkeypatch.setenv("PAINKIT_LRS_ENDPOINT", _closed_port())
+    monkeypatch.setenv("PAINKIT_LRS_USERNAME", USERNAME)
+    monkeypatch.setenv("PAINKIT_LRS_PASSWORD", PASSWORD)
+    try:
+        store = progress.enable(path=tmp_path / "a.sqlite")
+        assert store.on_recorded is not None and any(s._thread.is_alive() for s in _lrs._SENDERS.values())
+        monkeypatch.delenv("PAINKIT_LRS_PASSWORD")
+        with pytest.warns(progress.ProgressWarning, match="queued but not sent: .*PAINKIT_LRS_PASSWORD"):
+            store = progress.enable(path=tmp_path / "b.sqlite")
+        store.record(_attempts(1, "ana")[0])      # still saved, and queued for when the config is fixed
+        assert len(store.attempts()) == 1 and _outbox.status(store).queued == 1
+    finally:
+        progress.disable()
