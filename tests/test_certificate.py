@@ -186,3 +186,15 @@ def test_cli_certificate_and_verify(store, tmp_path):
     assert ok.returncode == 0 and "valid: signed by key" in ok.stdout
     bad = env_run("certificate", "--out", str(tmp_path / "c.docx"))
     assert bad.returncode == 1 and "allowed: .pdf or .html" in bad.stderr
+
+
+def test_a_mastery_sitting_succeeds_in_xapi_only_at_the_mastery_pass_mark(tmp_path):
+    from painkit.progress import _xapi
+
+    with ProgressStore(tmp_path / "p.sqlite", learner="ana", outbox=False) as s:
+        # 2 of 3 right = 66.67%: above the report's 60 but below the mastery check's 80
+        s.record(_sitting("mechanisms", {"m03_definite_neuropathic": "a", "m03_probable_neuropathic": "b"}, T0))
+        s.record(_sitting("mechanisms", ALL_RIGHT["mechanisms"], T0 + timedelta(hours=1)))
+        found = _xapi.statements(s)
+    assert [st["result"]["success"] for st in found] == [False, True]
+    assert all(_xapi.validate(st) == [] for st in found)

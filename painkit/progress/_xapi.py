@@ -23,7 +23,8 @@ Decisions (documented in docs/progress.md, "Learning records (xAPI)"):
   ADL ``interaction`` (a part of a larger activity where the learner gives input); the case is its
   ``context.contextActivities.parent``. Not a cmi.interaction: no ``interactionType`` is claimed (2.4.4.1).
 - ``result``: ``score`` {scaled = score/100, raw, min 0, max 100} and ``success`` (score >= ``pass_score``
-  in painkit/data/competencies.yaml) only for graded attempts (2.4.5); ``response`` is the answer as
+  in painkit/data/competencies.yaml; for a mastery check, its ``pass_mark`` in objectives.yaml) only for
+  graded attempts (2.4.5); ``response`` is the answer as
   compact JSON; ``duration`` is ISO 8601 seconds, at most 0.01 s precision (4.6).
 - ``timestamp``: when the attempt was finished, RFC 3339 UTC with milliseconds (2.4.7, 4.5).
 - ``version``: the spec says a Learning Record Provider SHOULD NOT set it and, if it does, MUST set
@@ -47,6 +48,7 @@ from urllib.parse import quote, urlsplit
 
 from .. import DISCLAIMER, __version__
 from .. import _yamlio as yamlio
+from ..curriculum import MASTERY_CASE, load_objectives
 from ..curriculum._competencies import case_tags
 from ..errors import ProgressError, did_you_mean
 from ._rows import _iso, _jsonable
@@ -117,14 +119,15 @@ def _definition(case: str, step: str, title: str) -> dict:
             "type": ACTIVITY_TYPE}
 
 
-def _statement(row: dict, *, homepage: str, base: str, pass_score: float, titles: dict) -> dict:
+def _statement(row: dict, *, homepage: str, base: str, pass_score: float, titles: dict,
+               mastery_mark: float = 100.0) -> dict:
     case, step = str(row["case"]), str(row["step"])
     finished = _utc(row["finished"], "finished")
     result: dict[str, Any] = {}
     if not _missing(row.get("score")):
         score = float(row["score"])
         result["score"] = {"scaled": score / 100, "raw": score, "min": 0, "max": 100}
-        result["success"] = score >= pass_score
+        result["success"] = score >= (mastery_mark if case == MASTERY_CASE else pass_score)
     if row.get("answer") is not None:
         result["response"] = json.dumps(row["answer"], ensure_ascii=False, separators=(",", ":"),
                                         default=_jsonable)
@@ -178,7 +181,9 @@ def statements(frame_or_store: Any, *, homepage: Optional[str] = None, base: str
     rows = _rows(frame_or_store, learner)
     pass_score = float(yamlio.data_file("competencies.yaml")["pass_score"])
     titles = {cid: tags.title for cid, tags in case_tags({str(r["case"]) for r in rows}).items()}
-    return [_statement(r, homepage=homepage, base=base, pass_score=pass_score, titles=titles) for r in rows]
+    mastery_mark = load_objectives().pass_mark.value if any(r["case"] == MASTERY_CASE for r in rows) else 100.0
+    return [_statement(r, homepage=homepage, base=base, pass_score=pass_score, titles=titles,
+                       mastery_mark=mastery_mark) for r in rows]
 
 
 def write(path: Union[str, Path], statements: Iterable[dict]) -> Path:
