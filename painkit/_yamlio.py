@@ -19,6 +19,14 @@ MAX_DEPTH = 20
 MAX_ALIASES = 50
 
 
+# The one vocabulary for how sure painkit is of a clinical rule, in every data file and case:
+#   verified             read in a primary source, official form or manual
+#   partial              confirmed by more than one secondary source or open implementation
+#   unverified           not confirmed; the content says so and never uses it for a pass/fail verdict
+#   teaching_assumption  a simplification or choice painkit made for teaching, where no source decides
+STATUSES: tuple[str, ...] = ("verified", "partial", "unverified", "teaching_assumption")
+
+
 class YamlError(ValueError):
     """The text is not safe, well-formed YAML; the message says why (without the file name)."""
 

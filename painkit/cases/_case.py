@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .. import _yamlio as yamlio
 from ..errors import CaseError
+from ..formulary import load_conditions
 
 Setting = Literal["acute", "chronic", "cancer", "palliative"]
 Mechanism = Literal["nociceptive", "neuropathic", "nociplastic"]
@@ -54,7 +55,7 @@ class Comorbidity(_Strict):
     @field_validator("id")
     @classmethod
     def _known(cls, v: str) -> str:
-        known = yamlio.data_file("conditions.yaml")["conditions"]
+        known = load_conditions()["conditions"]
         if v not in known:
             raise ValueError(f"not a known condition id; allowed: {', '.join(sorted(known))}")
         return v
@@ -178,7 +179,7 @@ class Case(_Strict):
 
     def scores(self):
         """Tidy DataFrame (visit, week, instrument, scale, value, band) of the stored answers."""
-        from ..instruments._score import case_scores
+        from ..instruments import case_scores
 
         return case_scores(self)
 

@@ -1,10 +1,14 @@
-"""What painkit teaches: the foundations question bank and the competency map (painkit/data)."""
+"""What painkit teaches: the foundations question bank, the competency map, and the learning objectives with
+their mastery checks (painkit/data)."""
 from __future__ import annotations
 
-from ._foundations import Question, QuestionBank, SelfCheckError, check_self, load_bank, option_id, question_ids
-from ._competencies import CaseTags, Competency, CompetencyError, case_tags, load_map
+from ._competencies import CaseTags, Competency, CompetencyError, case_tags, load_competencies, load_map
+from ._foundations import (Question, QuestionBank, SelfCheckError, check_self, load_bank, load_foundations, option_id,
+                           question_ids)
 from ._objectives import (MASTERY_CASE, MASTERY_STEP, MasteryResult, Module, Objectives, ObjectivesError, grade_mastery,
-                          load_mastery_bank, load_objectives, module_of)
+                          load_mastery_bank, load_mastery_file, load_objectives, load_objectives_file, module_of)
 
 __all__ = ['CaseTags', 'Competency', 'CompetencyError', 'MASTERY_CASE', 'MASTERY_STEP', 'MasteryResult', 'Module',
-           'Objectives', 'ObjectivesError', 'grade_mastery', 'load_mastery_bank', 'load_objectives', 'module_of', 'Question', 'QuestionBank', 'SelfCheckError', 'case_tags', 'check_self', 'load_bank', 'load_map', 'option_id', 'question_ids']
+           'Objectives', 'ObjectivesError', 'Question', 'QuestionBank', 'SelfCheckError', 'case_tags',
+           'check_self', 'grade_mastery', 'load_bank', 'load_competencies', 'load_foundations', 'load_map',
+           'load_mastery_bank', 'load_mastery_file', 'load_objectives', 'load_objectives_file', 'module_of', 'option_id', 'question_ids']

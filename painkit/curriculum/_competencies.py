@@ -96,10 +96,15 @@ def _check(comp: dict, data: dict) -> Competency:
                       source=comp.get("source", ""))
 
 
+def load_competencies() -> dict[str, Any]:
+    """The parsed ``competencies.yaml`` (cached, read-only); ``load_map`` validates it. Its one reader."""
+    return yamlio.data_file("competencies.yaml")
+
+
 def load_map(data: Optional[dict] = None) -> dict[str, Any]:
     """The competency map: ``statement``, settings and ``competencies`` (a list of Competency), validated.
     ``data`` (a dict shaped like competencies.yaml) is for custom or test maps."""
-    data = data if data is not None else yamlio.data_file("competencies.yaml")
+    data = data if data is not None else load_competencies()
     comps = [_check(c, data) for c in data["competencies"]]
     ids = [c.id for c in comps]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -138,7 +143,7 @@ def case_tags(ids: Optional[Iterable[str]] = None) -> dict[str, CaseTags]:
     """Tags of the library's cases (``list_cases()``; or of ``ids``, where found), read from the files."""
     import re
 
-    from ..cases._case import CASE_ID, case_folders, list_cases
+    from ..cases import CASE_ID, case_folders, list_cases
 
     wanted = [i for i in (ids if ids is not None else list_cases()) if re.match(CASE_ID, str(i))]
     found: dict[str, CaseTags] = {}

@@ -113,10 +113,15 @@ def validate_bank(data: Any, where: str = DATA_FILE) -> QuestionBank:
         raise SelfCheckError("\n".join(lines)) from None
 
 
+def load_foundations() -> Any:
+    """The parsed ``foundations.yaml`` (cached, read-only); ``load_bank`` validates it. Its one reader."""
+    return yamlio.data_file(DATA_FILE)
+
+
 @lru_cache(maxsize=1)
 def load_bank() -> QuestionBank:
     """The validated question bank shipped with painkit (cached; models are frozen)."""
-    return validate_bank(yamlio.data_file(DATA_FILE))
+    return validate_bank(load_foundations())
 
 
 def question_ids(section: Optional[str] = None) -> list[str]:

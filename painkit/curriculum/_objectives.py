@@ -109,11 +109,21 @@ def validate_objectives(data: Any, bank: QuestionBank, competency_ids: set[str],
     return obj
 
 
+def load_mastery_file() -> Any:
+    """The parsed ``mastery.yaml`` (cached, read-only); ``load_mastery_bank`` validates it. Its one reader."""
+    return yamlio.data_file("mastery.yaml")
+
+
+def load_objectives_file() -> Any:
+    """The parsed ``objectives.yaml`` (cached, read-only); ``load_objectives`` validates it. Its one reader."""
+    return yamlio.data_file("objectives.yaml")
+
+
 @lru_cache(maxsize=1)
 def load_mastery_bank() -> QuestionBank:
     """The validated mastery questions shipped with painkit (cached)."""
     try:
-        return validate_bank(yamlio.data_file(MASTERY_FILE), MASTERY_FILE)
+        return validate_bank(load_mastery_file(), MASTERY_FILE)
     except PainkitError as exc:
         raise ObjectivesError(str(exc)) from None
 
@@ -122,7 +132,7 @@ def load_mastery_bank() -> QuestionBank:
 def load_objectives() -> Objectives:
     """The validated learning objectives shipped with painkit (cached; models are frozen)."""
     ids = {c.id for c in load_map()["competencies"]}
-    return validate_objectives(yamlio.data_file(OBJECTIVES_FILE), load_mastery_bank(), ids)
+    return validate_objectives(load_objectives_file(), load_mastery_bank(), ids)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,15 @@ same entries, so an unsafe or unsourced entry fails here, when the catalog loads
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .. import _yamlio as yamlio
 from ..errors import PainkitError
+from ._conditions import load_conditions
+from ._names import load_drug_names
+from ._opioids import load_opioids
 
 Category = Literal["pharmacological", "interventional", "physical", "psychological", "complementary",
                    "self_management"]
@@ -124,10 +127,10 @@ class Intervention(_Strict):
 
 def _cross_check(items: dict[str, Intervention]) -> list[str]:
     """Vocabulary checks against the other data files (condition ids, drug classes, opioid ids)."""
-    conditions = set(yamlio.data_file("conditions.yaml")["conditions"])
-    classes = set(yamlio.data_file("drug_names.yaml")["classes"])
-    opioids = set(yamlio.data_file("opioids.yaml")["drugs"])
-    allergy_groups = {e.get("allergy") for e in yamlio.data_file("drug_names.yaml")["names"].values()}
+    conditions = set(load_conditions()["conditions"])
+    classes = set(load_drug_names()["classes"])
+    opioids = set(load_opioids()["drugs"])
+    allergy_groups = {e.get("allergy") for e in load_drug_names()["names"].values()}
     problems = []
     for iid, it in items.items():
         for c in it.contraindications:
@@ -147,10 +150,15 @@ def _cross_check(items: dict[str, Intervention]) -> list[str]:
     return problems
 
 
+def load_interventions() -> dict[str, Any]:
+    """The parsed ``interventions.yaml`` (cached, read-only); ``load_catalog`` validates it. Its one reader."""
+    return yamlio.data_file("interventions.yaml")
+
+
 @lru_cache(maxsize=1)
 def load_catalog() -> dict[str, Intervention]:
     """All interventions by id, validated (cached: treat the result as read-only)."""
-    raw = yamlio.data_file("interventions.yaml")["interventions"]
+    raw = load_interventions()["interventions"]
     items: dict[str, Intervention] = {}
     problems: list[str] = []
     for i, entry in enumerate(raw):

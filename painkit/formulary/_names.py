@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from .. import _yamlio as yamlio
 
@@ -33,9 +33,14 @@ class Drug:
     allergy: Optional[str] = None
 
 
+def load_drug_names() -> dict[str, Any]:
+    """The parsed ``drug_names.yaml`` (cached, read-only): names, brands, classes. Its one reader."""
+    return yamlio.data_file("drug_names.yaml")
+
+
 @lru_cache(maxsize=1)
 def _index() -> tuple[dict[str, tuple[str, bool]], dict, dict, tuple[str, ...], tuple[str, ...]]:
-    data = yamlio.data_file("drug_names.yaml")
+    data = load_drug_names()
     phrases: dict[str, tuple[str, bool]] = {}
     for generic, entry in data["names"].items():
         phrases[_norm(generic)] = (generic, False)

@@ -20,9 +20,12 @@ KEYS = ("drug", "dose", "unit", "per_day", "days", "formulation")
 UNITS = ("mg", "mcg/h")
 
 
-def table() -> dict[str, Any]:
-    """The parsed ``opioids.yaml`` (read-only)."""
+def load_opioids() -> dict[str, Any]:
+    """The parsed ``opioids.yaml`` (cached, read-only): CDC 2022 conversion factors and rules. Its one reader."""
     return yamlio.data_file("opioids.yaml")
+
+
+table = load_opioids  # the name of the first layout (pk.opioids.table)
 
 
 def drug_ids() -> list[str]:

@@ -2,5 +2,8 @@
 from __future__ import annotations
 
 from ._score import Change, Score, band_cutoffs, case_scores, change, change_measures, info, list, score, score_many, validate
-from ._registry import Spec
+from ._registry import Spec, load_instruments
 
+
+__all__ = ['Change', 'Score', 'Spec', 'band_cutoffs', 'case_scores', 'change', 'change_measures', 'info', 'list',
+           'load_instruments', 'score', 'score_many', 'validate']

@@ -179,26 +179,31 @@ def _required(inst: str, required: Any, ids: tuple[str, ...]) -> tuple[int, ...]
     return tuple(ids.index(k) for k in names)
 
 
+def load_instruments() -> dict[str, Any]:
+    """The parsed ``instruments.yaml`` (cached, read-only); ``registry`` compiles it. Its one reader."""
+    return yamlio.data_file("instruments.yaml")
+
+
 @lru_cache(maxsize=1)
 def registry() -> dict[str, Spec]:
     """Every instrument, compiled (cached: the YAML is read and checked once per process)."""
-    data = yamlio.data_file("instruments.yaml")
+    data = load_instruments()
     return {inst: _compile(inst, raw) for inst, raw in data["instruments"].items()}
 
 
 def raw(instrument_id: str) -> dict:
     """The instrument's entry as written in the YAML (shared and cached: copy before changing)."""
-    return yamlio.data_file("instruments.yaml")["instruments"][get(instrument_id).id]
+    return load_instruments()["instruments"][get(instrument_id).id]
 
 
-def change_measures() -> dict[str, dict]:
+def measure_specs() -> dict[str, dict]:
     """The change measures (shared and cached: copy before changing)."""
-    return yamlio.data_file("instruments.yaml")["change_measures"]
+    return load_instruments()["change_measures"]
 
 
 def change_categories() -> list[str]:
     """IMMPACT's category words, from no change to substantially important."""
-    return list(yamlio.data_file("instruments.yaml")["change_categories"])
+    return list(load_instruments()["change_categories"])
 
 
 def get(instrument_id: Any) -> Spec:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ._classify import STEP, Feedback, InsufficientFindings, MechanismAssessment, Reason, classify
-from ._criteria import FINDINGS, criteria, entry_findings, finding_label, meets, phrase
+from ._criteria import FINDINGS, criteria, load_mechanisms, entry_findings, finding_label, meets, phrase
 from ._feedback import check_answer, normalize_answer
 from ._tables import assessment_html, criteria_table, feedback_html, grade_table, screening_table
 
-__all__ = ['FINDINGS', 'Feedback', 'InsufficientFindings', 'MechanismAssessment', 'Reason', 'STEP', 'assessment_html', 'check_answer', 'classify', 'criteria', 'entry_findings', 'meets', 'phrase', 'criteria_table', 'feedback_html', 'finding_label', 'grade_table', 'normalize_answer', 'screening_table']
+__all__ = ['load_mechanisms', 'FINDINGS', 'Feedback', 'InsufficientFindings', 'MechanismAssessment', 'Reason', 'STEP', 'assessment_html', 'check_answer', 'classify', 'criteria', 'entry_findings', 'meets', 'phrase', 'criteria_table', 'feedback_html', 'finding_label', 'grade_table', 'normalize_answer', 'screening_table']

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any, Optional
 
 from .. import _yamlio as yamlio
-from ..cases._case import GRADES, MECHANISMS, Findings
+from ..cases import GRADES, MECHANISMS, Findings
 from ..errors import MechanismError
 
 FINDINGS: tuple[str, ...] = tuple(f for f in Findings.model_fields if f != "notes")
@@ -21,9 +21,14 @@ def criteria() -> dict:
     return _checked_criteria()
 
 
+def load_mechanisms() -> dict[str, Any]:
+    """The parsed ``mechanisms.yaml`` (cached, read-only); ``criteria`` checks it. Its one reader."""
+    return yamlio.data_file("mechanisms.yaml")
+
+
 @lru_cache(maxsize=1)
 def _checked_criteria() -> dict:
-    data = yamlio.data_file("mechanisms.yaml")
+    data = load_mechanisms()
     for mech in MECHANISMS:
         system = data["systems"][mech]
         if (system["none"], *system["grades"]) != GRADES[mech]:

@@ -8,29 +8,31 @@ same drug, which then replaces the dose).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from ..formulary import _opioids
 from .. import _yamlio as yamlio
-from ..formulary._catalog import Intervention, load_catalog
-from ..formulary._names import allergy_groups, expand, recognise
+from ..formulary import Intervention, load_catalog
+from ..formulary import allergy_groups, expand, recognise
 from .._findings import Finding, render
-from ..formulary._current import resolve
+from ..formulary import load_conditions, load_drug_names
+from ..formulary import resolve
 from ._discontinuation import discontinuation_checks
 
 if TYPE_CHECKING:
-    from ..cases._case import Case
+    from ..cases import Case
     from ._review import Plan
 
 COMPONENTS: tuple[str, ...] = ("mechanism_fit", "multimodality", "guideline", "safety", "key_agreement")
 
 
-@lru_cache(maxsize=1)
-def table() -> dict[str, Any]:
-    """The parsed rule table (read-only)."""
+def load_plan_rules() -> dict[str, Any]:
+    """The parsed ``plan_rules.yaml`` (cached, read-only): review rules with their sources. Its one reader."""
     return yamlio.data_file("plan_rules.yaml")
+
+
+table = load_plan_rules
 
 
 @dataclass
@@ -151,7 +153,7 @@ class Context:
         return drug in self.rules["moud"] and (self.oud or any(a.opioid == drug and not a.new for a in self.agents))
 
     def condition_label(self, cid: str) -> str:
-        return yamlio.data_file("conditions.yaml")["conditions"].get(cid, cid.replace("_", " "))
+        return load_conditions()["conditions"].get(cid, cid.replace("_", " "))
 
 
 def _names(agents: list[Agent]) -> str:
@@ -329,7 +331,7 @@ def _duplication(ctx: Context) -> Iterator[Optional[Finding]]:
     for cls in ctx.rules["duplication_classes"]:
         group = [a for a in ctx.agents if cls in a.classes]
         if len(group) >= 2 and any(a.new for a in group):
-            label = yamlio.data_file("drug_names.yaml")["classes"][cls]["label"]
+            label = load_drug_names()["classes"][cls]["label"]
             yield ctx.finding("therapeutic_duplication", items=_ids(group[:2]), a=group[0].label, b=group[1].label,
                               cls=label + "s")
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
-from .. import _yamlio as yamlio
-from ..curriculum import MASTERY_CASE, load_objectives, module_of
+from ..curriculum import MASTERY_CASE, load_competencies, load_objectives, module_of
 from ..errors import ProgressError, did_you_mean
 from ._store import ProgressStore
 
@@ -86,7 +85,7 @@ def credit_record(store: Union[ProgressStore, str, None] = None, learner: Option
         if own:
             store.close()
     objectives = load_objectives()
-    cap = float(yamlio.data_file("competencies.yaml")["max_minutes_per_attempt"])
+    cap = float(load_competencies()["max_minutes_per_attempt"])
     frame["minutes"] = ((frame["finished"] - frame["started"]).dt.total_seconds() / 60).clip(0, cap)
     frame["module"] = [module_of(c, s, a) for c, s, a in zip(frame["case"], frame["step"], frame["answer"])]
     mark = objectives.pass_mark.value

@@ -47,9 +47,7 @@ from typing import Any, Iterable, Optional, Union
 from urllib.parse import quote, urlsplit
 
 from .. import DISCLAIMER, __version__
-from .. import _yamlio as yamlio
-from ..curriculum import MASTERY_CASE, load_objectives
-from ..curriculum._competencies import case_tags
+from ..curriculum import MASTERY_CASE, case_tags, load_competencies, load_objectives
 from ..errors import ProgressError, did_you_mean
 from ._rows import _iso, _jsonable
 from ._rows import statement_id as _uid  # one rule for the export and the LRS outbox
@@ -179,7 +177,7 @@ def statements(frame_or_store: Any, *, homepage: Optional[str] = None, base: str
             raise ProgressError(f"xapi: {name}: found {value!r}; allowed: an absolute http(s) address such as "
                                 "'https://lms.example.edu'")
     rows = _rows(frame_or_store, learner)
-    pass_score = float(yamlio.data_file("competencies.yaml")["pass_score"])
+    pass_score = float(load_competencies()["pass_score"])
     titles = {cid: tags.title for cid, tags in case_tags({str(r["case"]) for r in rows}).items()}
     mastery_mark = load_objectives().pass_mark.value if any(r["case"] == MASTERY_CASE for r in rows) else 100.0
     return [_statement(r, homepage=homepage, base=base, pass_score=pass_score, titles=titles,

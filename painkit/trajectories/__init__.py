@@ -4,7 +4,8 @@ from __future__ import annotations
 from ._simulate import MAX_PATIENTS, MAX_PATIENT_WEEKS, MAX_WEEKS, PlanComparison, branch, compare_plans, simulate
 from ._outcomes import NOTE, OUTCOMES, SimulationError, Thresholds, TrajectoryScores, outcome_labels, patient_outcomes, score_trajectories, thresholds, wide
 from ._schedules import Change, changes_of, jsonable, plan_parts
-from ._revisions import RevisionReview, review_revision, visit_summary
+from ._revisions import load_revision_rules, review_revision, RevisionReview, visit_summary
 from ._reading import PatientReading, grade_reading, pick_patient, read_patient
+from ._params import load_trajectory
 
-__all__ = ['Change', 'MAX_PATIENTS', 'MAX_PATIENT_WEEKS', 'MAX_WEEKS', 'NOTE', 'OUTCOMES', 'PatientReading', 'PlanComparison', 'RevisionReview', 'SimulationError', 'Thresholds', 'TrajectoryScores', 'branch', 'changes_of', 'compare_plans', 'grade_reading', 'jsonable', 'outcome_labels', 'patient_outcomes', 'pick_patient', 'plan_parts', 'read_patient', 'review_revision', 'score_trajectories', 'simulate', 'thresholds', 'visit_summary', 'wide']
+__all__ = ['Change', 'MAX_PATIENTS', 'MAX_PATIENT_WEEKS', 'MAX_WEEKS', 'NOTE', 'OUTCOMES', 'PatientReading', 'PlanComparison', 'RevisionReview', 'SimulationError', 'Thresholds', 'TrajectoryScores', 'branch', 'changes_of', 'compare_plans', 'grade_reading', 'jsonable', 'load_revision_rules', 'load_trajectory', 'outcome_labels', 'patient_outcomes', 'pick_patient', 'plan_parts', 'read_patient', 'review_revision', 'score_trajectories', 'simulate', 'thresholds', 'visit_summary', 'wide']

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
-from .. import _yamlio as yamlio
+from ._params import params
 from ._regimen import MECHS, get
 
 if TYPE_CHECKING:
@@ -28,9 +28,7 @@ N_WEEKLY_NORMALS = 3   # fluctuation of pain, function, pcs
 N_WEEKLY_UNIFORMS = 4  # adherence, adverse event, dropout, dose escalation
 
 
-def params() -> dict[str, Any]:
-    """The model's parameters (``painkit/data/trajectory.yaml``, cached and read-only)."""
-    return yamlio.data_file("trajectory.yaml")
+
 
 
 @lru_cache(maxsize=1)

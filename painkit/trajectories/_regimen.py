@@ -14,8 +14,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .. import _yamlio as yamlio
 from ..errors import PlanError, did_you_mean
+from ._params import load_trajectory
 
 F32 = np.float32
 MECHS: tuple[str, ...] = ("nociceptive", "neuropathic", "nociplastic")
@@ -98,7 +98,7 @@ def plan_rows(items: Sequence[str], prescriptions: Sequence[Mapping[str, Any]], 
             ids.append(iid)
         mme[iid] = mme.get(iid, 0.0) + float(mme_of(rx))
         prescribed.add(iid)
-    default_mme = float(yamlio.data_file("trajectory.yaml")["opioids"]["default_start_mme"])
+    default_mme = float(load_trajectory()["opioids"]["default_start_mme"])
     for iid in ids:
         if iid not in prescribed and is_opioid_row(iid, catalog):
             mme[iid] = float((carried or {}).get(iid) or default_mme)

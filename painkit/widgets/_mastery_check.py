@@ -12,10 +12,10 @@ import html
 from typing import Optional, Union
 
 from .. import DISCLAIMER
-from ..curriculum import MASTERY_CASE, MASTERY_STEP, MasteryResult, grade_mastery, load_mastery_bank, load_objectives
-from ..curriculum._foundations import option_id
+from ..curriculum import (MASTERY_CASE, MASTERY_STEP, MasteryResult, grade_mastery, load_mastery_bank, load_objectives,
+                          option_id)
 from ..errors import PainkitError, did_you_mean
-from ..progress._attempts import Attempt, AttemptHook, now, send
+from ..progress import Attempt, AttemptHook, now, send
 from ._self_check import _Panel
 
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from painkit._yamlio import STATUSES
 import painkit as pk
 from painkit import InstrumentError
 from painkit.instruments import _registry as instrument_registry
@@ -70,7 +71,7 @@ def test_list_names_every_instrument_in_registry_order():
 
 
 def test_every_rule_and_cut_off_names_a_source_and_a_known_status():
-    allowed_status = {"verified", "partial", "unverified", "painkit decision"}
+    allowed_status = set(STATUSES)
     year = re.compile(r"\b(19|20)\d\d\b")
     for inst in instruments.list():
         info = instruments.info(inst)
@@ -83,7 +84,7 @@ def test_every_rule_and_cut_off_names_a_source_and_a_known_status():
             assert block["status"] in allowed_status, (inst, block)
             assert year.search(block["source"]), (inst, block["source"])
         assert "source" in info["missing"] and info["missing"]["status"], inst
-    for measure, spec in instrument_registry.change_measures().items():
+    for measure, spec in instrument_registry.measure_specs().items():
         for key in ("categories_source", "mcid"):
             if key in spec:
                 text = spec[key] if isinstance(spec[key], str) else spec[key]["source"]

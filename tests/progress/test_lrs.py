@@ -22,7 +22,7 @@ import pytest
 from painkit.progress import Attempt, ProgressStore
 from painkit.progress import _lrs, _outbox, _xapi
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the LRS helper
 from lrs.server import PASSWORD, USERNAME, LocalLrs, available  # noqa: E402
 
 HOMEPAGE = "https://lms.example.edu"

@@ -308,7 +308,7 @@ def test_criteria_file_names_sources_and_statuses():
         for grade in system["grades"].values():
             assert grade["label"] and grade["source"] and grade["status"]
     assert data["systems"]["nociplastic"]["grades"]["probable"]["status"] == "unverified"
-    assert data["systems"]["nociceptive"]["grades"]["likely"]["status"] == "teaching rule"
+    assert data["systems"]["nociceptive"]["grades"]["likely"]["status"] == "teaching_assumption"
     assert {o["mechanism"] for o in data["primary_order"]["order"]} == set(MECHANISMS)
     assert data["screening"]["note"] == "screening supports but does not diagnose"
 
