@@ -123,7 +123,11 @@ class LocalLrs:
         self._db = None
 
     def __enter__(self) -> "LocalLrs":
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()  # a half-started LRS leaves no process behind
+            raise
 
     def __exit__(self, *exc) -> None:
         self.stop()
