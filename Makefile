@@ -11,6 +11,8 @@ CHROMIUM := /usr/bin/chromium
 CHP      := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 AXE      := $(VENV)/node/node_modules/axe-core/axe.min.js
 AXE_VERSION := 4.14.1
+LRS_VENV := $(VENV)/lrs
+LRS      := $(LRS_VENV)/.installed
 APP_PORT ?= 8866
 
 .PHONY: lab test app venv clean bench fuzz
@@ -30,7 +32,7 @@ venv: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
 
-test: $(STAMP) $(CHROMIUM) $(CHP) $(AXE)
+test: $(STAMP) $(CHROMIUM) $(CHP) $(AXE) $(LRS)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(ARGS)
 
@@ -69,7 +71,16 @@ $(AXE): | $(BIN)/python
 	@command -v npm >/dev/null || { echo "The accessibility tests need npm: run 'sudo apt-get install -y npm' and retry."; exit 1; }
 	npm install --silent --no-fund --no-audit --prefix $(VENV)/node axe-core@$(AXE_VERSION)
 
-bench: $(STAMP)
+
+# The learning record store for tests/test_lrs.py and the LRS bench (Ralph over BriskDB, both from PyPI),
+# in its own venv so its pinned dependencies never meet painkit's. Started on 127.0.0.1 by the tests.
+$(LRS): tests/lrs/requirements.txt | $(BIN)/python
+	$(PYTHON) -m venv $(LRS_VENV)
+	$(LRS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LRS_VENV)/bin/python -m pip install --quiet -r tests/lrs/requirements.txt
+	touch $(LRS)
+
+bench: $(STAMP) $(LRS)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:

@@ -18,6 +18,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "statements (--xapi)"),
     "calibrate": ("painkit.trajectories._calibration", "cmd_calibrate", "print the trajectory model vs published "
                   "trial figures for every calibration target; exit 1 if any is outside its tolerance"),
+    "lrs": ("painkit.progress._lrs", "cmd_lrs", "learning records for the institution's LRS: status of the outbox, "
+            "or flush it now"),
+    "certificate": ("painkit.progress._certificate", "cmd_certificate", "write a signed self-study completion "
+                    "record (.pdf or .html); not an accredited CE award"),
+    "verify-certificate": ("painkit.progress._certificate", "cmd_verify", "check a certificate's signature: an "
+                           "edited certificate fails"),
 }
 
 

@@ -1,5 +1,5 @@
-"""What painkit teaches: the foundations question bank, the competency map and the curriculum topic map
-(painkit/data)."""
+"""What painkit teaches: the foundations question bank, the competency map, the curriculum topic map,
+and the learning objectives with their mastery checks (painkit/data)."""
 from __future__ import annotations
 
 from ._competencies import CaseTags, Competency, CompetencyError, case_tags, load_competencies, load_map
@@ -7,8 +7,7 @@ from ._foundations import (Question, QuestionBank, SelfCheckError, check_self, l
                            question_ids)
 from ..cases import (PREFIX, CurriculumError, curriculum_map, curriculum_topics, populations_for, topic_coverage,
                      topic_ids, topics)
+from ._objectives import (MASTERY_CASE, MASTERY_STEP, MasteryResult, Module, Objectives, ObjectivesError, grade_mastery,
+                          load_mastery_bank, load_mastery_file, load_objectives, load_objectives_file, module_of)
 
-__all__ = ['CaseTags', 'Competency', 'CompetencyError', 'CurriculumError', 'PREFIX', 'Question', 'QuestionBank',
-           'SelfCheckError', 'case_tags', 'check_self', 'curriculum_map', 'curriculum_topics', 'load_bank',
-           'load_competencies', 'load_foundations', 'load_map', 'option_id', 'populations_for', 'question_ids',
-           'topic_coverage', 'topic_ids', 'topics']
+__all__ = ['CaseTags', 'Competency', 'CompetencyError', 'CurriculumError', 'MASTERY_CASE', 'MASTERY_STEP', 'MasteryResult', 'Module', 'Objectives', 'ObjectivesError', 'PREFIX', 'Question', 'QuestionBank', 'SelfCheckError', 'case_tags', 'check_self', 'curriculum_map', 'curriculum_topics', 'grade_mastery', 'load_bank', 'load_competencies', 'load_foundations', 'load_map', 'load_mastery_bank', 'load_mastery_file', 'load_objectives', 'load_objectives_file', 'module_of', 'option_id', 'populations_for', 'question_ids', 'topic_coverage', 'topic_ids', 'topics']

@@ -10,5 +10,8 @@ from ._exports import FORMATS, file_version, read_export, to_frame, write_export
 from ._report import Report, build_report, report
 from ._workshop import ClassData, ClassSummary, class_summary, hand_in, load_class
 from ._demo_class import demo_class
+from ._outbox import LrsConfig, lrs_config
+from ._credit import CreditRecord, ModuleCredit, credit_record
+from ._certificate import certificate, verify as verify_certificate
 
-__all__ = sorted(['Attempt', 'AttemptHook', 'now', 'ClassData', 'ClassSummary', 'FORMATS', 'ProgressStore', 'ProgressWarning', 'Report', 'SCHEMA_VERSION', 'build_report', 'class_summary', 'current_learner', 'current_store', 'default_path', 'default_sink', 'demo_class', 'disable', 'enable', 'file_version', 'hand_in', 'load_class', 'read_export', 'report', 'send', 'set_default_sink', 'set_learner', 'to_frame', 'write_export', 'default_learner', 'saved_note'])
+__all__ = sorted(['Attempt', 'AttemptHook', 'ClassData', 'ClassSummary', 'CreditRecord', 'FORMATS', 'LrsConfig', 'ModuleCredit', 'ProgressStore', 'ProgressWarning', 'Report', 'SCHEMA_VERSION', 'build_report', 'certificate', 'class_summary', 'credit_record', 'current_learner', 'current_store', 'default_learner', 'default_path', 'default_sink', 'demo_class', 'disable', 'enable', 'file_version', 'hand_in', 'load_class', 'lrs_config', 'now', 'read_export', 'report', 'saved_note', 'send', 'set_default_sink', 'set_learner', 'to_frame', 'verify_certificate', 'write_export'])

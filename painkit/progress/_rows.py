@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import uuid
 from dataclasses import asdict, is_dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -12,7 +14,24 @@ from ..errors import ProgressError
 from .._validate import short
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+
+_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://painkit.invalid/xapi/attempt-uid")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def statement_id(uid: Any) -> str:
+    """The xAPI statement id of an attempt: its uid as a UUID in standard form; a uid that is not an RFC 4122
+    UUID (a hand-made import) becomes a stable uuid5 of itself. Same attempt, same id: a resend never
+    duplicates a record in an LRS."""
+    try:
+        parsed = uuid.UUID(str(uid))
+        if parsed.variant == uuid.RFC_4122 and _UUID.match(str(uid)):
+            return str(parsed)
+    except ValueError:
+        pass
+    return str(uuid.uuid5(_UID_NAMESPACE, str(uid)))
 
 
 MAX_TEXT = {"learner": 200, "case": 200, "step": 64, "uid": 64}

@@ -133,12 +133,24 @@ def enable(learner: Optional[str] = None, *, path: Union[str, Path, None] = None
         _S.store.close()
     _S.store = store
     attempts.set_default_sink(sink)
+    _start_lrs_sender(store)
     set_learner(learner or _S.learner or default_learner())
     if _in_notebook():
         from IPython.display import display
 
         display(name_prompt())
     return store
+
+
+def _start_lrs_sender(store: ProgressStore) -> None:
+    """When an LRS is configured, send queued attempts in the background; a bad configuration is a
+    warning (attempts stay queued in the store), never an error in the notebook."""
+    from ._lrs import attach
+
+    try:
+        attach(store)
+    except ProgressError as exc:
+        warnings.warn(f"learning records are queued but not sent: {exc}", ProgressWarning, stacklevel=3)
 
 
 def disable() -> None:

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
+from . import _outbox
 from ._attempts import Attempt
 from ..errors import ProgressError
 from ._rows import SCHEMA_VERSION, _iso, _jsonable, _text, answer_json, check_score  # noqa: F401
@@ -53,6 +54,7 @@ def _v2(cur: sqlite3.Cursor) -> None:
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Cursor], None]]] = [
     (1, "meta, learners and attempts tables", _v1),
     (2, "a stable uid per attempt (import de-duplication, learning records) and a time index", _v2),
+    (3, "the learning-record outbox: attempts waiting for the institution's LRS", _outbox.create_table),
 ]
 
 
@@ -122,9 +124,14 @@ def _version(conn: sqlite3.Connection, path: Path) -> int:
 class ProgressStore:
     """One learner-progress SQLite file: ``record`` attempts, read them back, export and import them."""
 
-    def __init__(self, path: Union[str, Path, None] = None, *, learner: Optional[str] = None):
+    def __init__(self, path: Union[str, Path, None] = None, *, learner: Optional[str] = None,
+                 outbox: Optional[bool] = None):
+        """``outbox``: also queue each recorded attempt for the LRS (default: when an LRS is configured,
+        see ``painkit.progress._outbox``)."""
         self.path = Path(path) if path is not None else default_path()
         self.learner = learner
+        self.outbox = _outbox.lrs_wanted() if outbox is None else bool(outbox)
+        self.on_recorded: Optional[Callable[[], None]] = None  # e.g. wakes the LRS sender; must not block
         self._lock = threading.RLock()
         self._learner_ids: dict[str, int] = {}
         self._conn = self._open()
@@ -264,23 +271,33 @@ class ProgressStore:
                      row["score"], row["feedback"], row["started"], row["finished"]))
         return cur.rowcount
 
-    def _write_rows(self, rows: Iterable[dict]) -> int:
+    def _write_rows(self, rows: Iterable[dict], *, queue: bool = False) -> int:
+        """Insert rows in one transaction; with ``queue``, each new attempt is queued for the LRS in it too."""
+        queue = queue and self.outbox
         try:
             with self._transaction() as cur:
-                return sum(self._insert(cur, row) for row in rows)
+                added = 0
+                for row in rows:
+                    new = self._insert(cur, row)  # 0 when the uid is already stored (an import)
+                    if new and queue:
+                        _outbox.enqueue(cur, row["uid"])
+                    added += new
         except sqlite3.DatabaseError as exc:
             raise _error(self.path, f"could not be written ({exc})") from None
+        if queue and added and self.on_recorded is not None:
+            self.on_recorded()
+        return added
 
     def record(self, attempt: Attempt, *, learner: Optional[str] = None) -> str:
         """Store one attempt in its own transaction; return its uid. ``learner`` fills a missing name."""
         row = attempt_row(attempt, learner or self.learner)
-        self._write_rows([row])
+        self._write_rows([row], queue=True)
         return row["uid"]
 
     def record_many(self, attempts: Iterable[Attempt], *, learner: Optional[str] = None) -> int:
         """Store many attempts in one transaction (all or none); return how many were stored."""
         name = learner or self.learner
-        return self._write_rows(attempt_row(a, name) for a in attempts)
+        return self._write_rows((attempt_row(a, name) for a in attempts), queue=True)
 
     def rename_learner(self, old: str, new: str) -> int:
         """Move every attempt recorded under ``old`` to ``new`` (merging with ``new``'s own attempts) in one

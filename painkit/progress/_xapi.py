@@ -23,7 +23,8 @@ Decisions (documented in docs/progress.md, "Learning records (xAPI)"):
   ADL ``interaction`` (a part of a larger activity where the learner gives input); the case is its
   ``context.contextActivities.parent``. Not a cmi.interaction: no ``interactionType`` is claimed (2.4.4.1).
 - ``result``: ``score`` {scaled = score/100, raw, min 0, max 100} and ``success`` (score >= ``pass_score``
-  in painkit/data/competencies.yaml) only for graded attempts (2.4.5); ``response`` is the answer as
+  in painkit/data/competencies.yaml; for a mastery check, its ``pass_mark`` in objectives.yaml) only for
+  graded attempts (2.4.5); ``response`` is the answer as
   compact JSON; ``duration`` is ISO 8601 seconds, at most 0.01 s precision (4.6).
 - ``timestamp``: when the attempt was finished, RFC 3339 UTC with milliseconds (2.4.7, 4.5).
 - ``version``: the spec says a Learning Record Provider SHOULD NOT set it and, if it does, MUST set
@@ -46,9 +47,10 @@ from typing import Any, Iterable, Optional, Union
 from urllib.parse import quote, urlsplit
 
 from .. import DISCLAIMER, __version__
-from ..curriculum import case_tags, load_competencies
+from ..curriculum import MASTERY_CASE, case_tags, load_competencies, load_objectives
 from ..errors import ProgressError, did_you_mean
 from ._rows import _iso, _jsonable
+from ._rows import statement_id as _uid  # one rule for the export and the LRS outbox
 from ._store import ProgressStore, default_path
 
 DEFAULT_HOMEPAGE = "https://painkit.invalid/learners"
@@ -58,7 +60,6 @@ STATEMENT_VERSION = "1.0.0"  # 2.4.10: the only value a provider may set
 VERB = {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US": "answered"}}
 ACTIVITY_TYPE = "http://adlnet.gov/expapi/activities/interaction"
 PLATFORM = "painkit"
-_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://painkit.invalid/xapi/attempt-uid")
 
 STATEMENT_KEYS = {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored", "authority",
                   "version", "attachments"}
@@ -82,17 +83,6 @@ def activity_id(case: str, step: Optional[str] = None, *, base: str = DEFAULT_BA
 def _is_irl(value: Any) -> bool:
     parts = urlsplit(value) if isinstance(value, str) else None
     return bool(parts and parts.scheme in ("http", "https") and parts.netloc and _IRI.match(value))
-
-
-def _uid(value: Any) -> str:
-    """The attempt uid as a UUID in standard form; a non-UUID uid becomes a stable uuid5 of itself."""
-    try:
-        parsed = uuid.UUID(str(value))
-        if parsed.variant == uuid.RFC_4122 and _UUID.match(str(value)):
-            return str(parsed)
-    except ValueError:
-        pass
-    return str(uuid.uuid5(_UID_NAMESPACE, str(value)))
 
 
 def _utc(value: Any, field: str) -> datetime:
@@ -127,14 +117,15 @@ def _definition(case: str, step: str, title: str) -> dict:
             "type": ACTIVITY_TYPE}
 
 
-def _statement(row: dict, *, homepage: str, base: str, pass_score: float, titles: dict) -> dict:
+def _statement(row: dict, *, homepage: str, base: str, pass_score: float, titles: dict,
+               mastery_mark: float = 100.0) -> dict:
     case, step = str(row["case"]), str(row["step"])
     finished = _utc(row["finished"], "finished")
     result: dict[str, Any] = {}
     if not _missing(row.get("score")):
         score = float(row["score"])
         result["score"] = {"scaled": score / 100, "raw": score, "min": 0, "max": 100}
-        result["success"] = score >= pass_score
+        result["success"] = score >= (mastery_mark if case == MASTERY_CASE else pass_score)
     if row.get("answer") is not None:
         result["response"] = json.dumps(row["answer"], ensure_ascii=False, separators=(",", ":"),
                                         default=_jsonable)
@@ -188,7 +179,9 @@ def statements(frame_or_store: Any, *, homepage: Optional[str] = None, base: str
     rows = _rows(frame_or_store, learner)
     pass_score = float(load_competencies()["pass_score"])
     titles = {cid: tags.title for cid, tags in case_tags({str(r["case"]) for r in rows}).items()}
-    return [_statement(r, homepage=homepage, base=base, pass_score=pass_score, titles=titles) for r in rows]
+    mastery_mark = load_objectives().pass_mark.value if any(r["case"] == MASTERY_CASE for r in rows) else 100.0
+    return [_statement(r, homepage=homepage, base=base, pass_score=pass_score, titles=titles,
+                       mastery_mark=mastery_mark) for r in rows]
 
 
 def write(path: Union[str, Path], statements: Iterable[dict]) -> Path:

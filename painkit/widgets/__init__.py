@@ -18,6 +18,7 @@ _LAZY = {
     "PlanBuilder": "_plan_builder",
     "TrajectoryExplorer": "_trajectory_explorer",
     "SelfCheck": "_self_check",
+    "MasteryCheck": "_mastery_check",
 }
 __all__ = sorted(_LAZY)
 

@@ -369,7 +369,7 @@ def test_migrates_a_version_1_store(store_path):
     raw.executescript(V1_SQL)
     raw.close()
     with ProgressStore(store_path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
         frame = store.attempts()
         assert list(frame["case"]) == ["lbp-chronic", "pdn-neuropathy"]
         assert list(frame["answer"]) == [{"a": 1}, [1, 2]]
