@@ -10,8 +10,9 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 CHROMIUM := /usr/bin/chromium
 CHP      := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 APP_PORT ?= 8866
+N        ?= 30
 
-.PHONY: lab test app venv clean bench
+.PHONY: lab test app venv clean bench loadtest
 
 # The stamp depends on pyproject.toml: re-run pip only when dependencies change.
 $(BIN)/python:
@@ -57,6 +58,11 @@ $(CHP): | $(BIN)/python
 
 bench: $(STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+# N learners log in together on the shipped hub config (127.0.0.1 only) and run notebooks 03 and 05; prints
+# the sizing table of docs/deploy.md. Not part of `make test`: it takes minutes and all the CPU.
+loadtest: $(STAMP) $(CHP)
+	$(BIN)/python bench/loadtest_hub.py --learners $(N) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -81,6 +81,8 @@ server_args = [
     "--MappingKernelManager.cull_interval=300",
     "--MappingKernelManager.cull_connected=True",
     "--MappingKernelManager.cull_busy=False",
+    # a kernel starting on a busy CPU answers late; it is not dead (the default gives up after 60 s)
+    "--MappingKernelManager.kernel_info_timeout=180",
 ]
 if os.geteuid() == 0 and env("PAINKIT_HUB_SPAWNER") == "simple":
     server_args.append("--allow-root")
