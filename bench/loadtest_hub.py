@@ -168,6 +168,8 @@ def report(n: int, learners: list, mem: dict, hub_mb: float, load_before: float,
         "click_p95_s": pct([c for w in learners for c in w.clicks], 95),
         "mem_rss_p50_mb": pct(mem_rss, 50), "mem_rss_max_mb": max(mem_rss, default=float("nan")),
         "mem_pss_p50_mb": pct(mem_pss, 50), "hub_proxy_mb": hub_mb,
+        "server_rss_p50_mb": pct([m["server"] for m in mem.values()], 50),
+        "kernel_rss_p50_mb": pct([(m["rss"] - m["server"]) / max(1, m["kernels"]) for m in mem.values()], 50),
         "load1_before": load_before, "load1_mean": statistics.fmean(loads) if loads else float("nan"),
         "load1_max": max(loads, default=float("nan")), "wall_s": wall, "port_races": port_races,
         "cores": os.cpu_count(), "settings": settings,
@@ -185,7 +187,8 @@ def report(n: int, learners: list, mem: dict, hub_mb: float, load_before: float,
         f"{row['click_p50_s']:.2f} / {row['click_p95_s']:.2f} s | "
         f"{row['mem_rss_p50_mb']:.0f} / {row['mem_rss_max_mb']:.0f} MB ({row['mem_pss_p50_mb']:.0f} MB) | "
         f"{load_before:.1f} / {row['load1_mean']:.1f} / {row['load1_max']:.1f} |",
-        f"hub + proxy {hub_mb:.0f} MB; {row['throttled']} start requests asked to retry (spawn limit); "
+        f"of which server {row['server_rss_p50_mb']:.0f} MB + kernels {row['kernel_rss_p50_mb']:.0f} MB each "
+        f"(RSS p50); hub + proxy {hub_mb:.0f} MB; {row['throttled']} start requests asked to retry (spawn limit); "
         f"'Address already in use' in the logs: {port_races}; {os.cpu_count()} cores; wall {wall:.0f} s",
         "settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()),
     ]
