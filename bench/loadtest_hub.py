@@ -108,7 +108,7 @@ def learn(hub: Hub, api: HubAPI, who: Learner, cells: dict, deadline: float) -> 
 
 
 def memory_by_learner(hub_pid: int) -> tuple[dict, float]:
-    """RSS and PSS (MB) of each learner's server with its kernels, and RSS of the hub with its proxy."""
+    """RSS and PSS (MB) and CPU-seconds of each learner's server with its kernels; RSS of the hub and proxy."""
     per: dict = {}
     hub_mb = 0.0
     for p in [psutil.Process(hub_pid), *psutil.Process(hub_pid).children()]:
@@ -121,7 +121,9 @@ def memory_by_learner(hub_pid: int) -> tuple[dict, float]:
             procs = [p, *p.children(recursive=True)]
             rss = sum(q.memory_info().rss for q in procs) / 2**20
             pss = sum(q.memory_full_info().pss for q in procs) / 2**20
-            per[user] = {"rss": rss, "pss": pss, "server": p.memory_info().rss / 2**20, "kernels": len(procs) - 1}
+            cpu = sum(sum(q.cpu_times()[:2]) for q in procs)  # user + system CPU-seconds since each started
+            per[user] = {"rss": rss, "pss": pss, "server": p.memory_info().rss / 2**20, "kernels": len(procs) - 1,
+                         "cpu_s": cpu}
         except psutil.Error:
             continue
     return per, hub_mb
@@ -168,6 +170,8 @@ def report(n: int, learners: list, mem: dict, hub_mb: float, load_before: float,
         "click_p95_s": pct([c for w in learners for c in w.clicks], 95),
         "mem_rss_p50_mb": pct(mem_rss, 50), "mem_rss_max_mb": max(mem_rss, default=float("nan")),
         "mem_pss_p50_mb": pct(mem_pss, 50), "hub_proxy_mb": hub_mb,
+        "cpu_s_per_learner_p50": pct([m["cpu_s"] for m in mem.values()], 50),
+        "cpu_s_all_learners": sum(m["cpu_s"] for m in mem.values()),
         "server_rss_p50_mb": pct([m["server"] for m in mem.values()], 50),
         "kernel_rss_p50_mb": pct([(m["rss"] - m["server"]) / max(1, m["kernels"]) for m in mem.values()], 50),
         "load1_before": load_before, "load1_mean": statistics.fmean(loads) if loads else float("nan"),
@@ -189,7 +193,8 @@ def report(n: int, learners: list, mem: dict, hub_mb: float, load_before: float,
         f"{load_before:.1f} / {row['load1_mean']:.1f} / {row['load1_max']:.1f} |",
         f"of which server {row['server_rss_p50_mb']:.0f} MB + kernels {row['kernel_rss_p50_mb']:.0f} MB each "
         f"(RSS p50); hub + proxy {hub_mb:.0f} MB; {row['throttled']} start requests asked to retry (spawn limit); "
-        f"'Address already in use' in the logs: {port_races}; {os.cpu_count()} cores; wall {wall:.0f} s",
+        f"CPU per learner (server + kernels) p50 {row['cpu_s_per_learner_p50']:.0f} s, all learners "
+        f"{row['cpu_s_all_learners']:.0f} s; 'Address already in use' in the logs: {port_races}; {os.cpu_count()} cores; wall {wall:.0f} s",
         "settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()),
     ]
     problems = [f"  {w.name}: {p}" for w in learners for p in [*w.failures, *w.lost]]
@@ -212,6 +217,7 @@ def main(argv: list | None = None) -> int:
         return 2
 
     def interrupted(signum, _frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the clean-up below must not be interrupted
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, interrupted)
@@ -267,6 +273,8 @@ def main(argv: list | None = None) -> int:
     except KeyboardInterrupt as exc:
         print(f"interrupted ({exc}); stopping everything", file=sys.stderr)
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         sampler.stopped.set()
         if hub is not None:
             try:
@@ -274,7 +282,7 @@ def main(argv: list | None = None) -> int:
             except psutil.Error:
                 pass
             try:
-                hub.stop()
+                hub.stop(graceful=False)
             except Exception as exc:  # noqa: BLE001 - whatever happened, the processes below are killed
                 print(f"stopping the hub: {exc}", file=sys.stderr)
             for p in procs:  # servers and kernels the hub did not stop
