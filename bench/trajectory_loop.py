@@ -14,7 +14,8 @@ import numpy as np
 from painkit.trajectories import _step as engine
 from painkit.trajectories import _population as population
 from painkit.trajectories._regimen import compile_plan
-from painkit.trajectories._simulate import _case, _catalog, _mme_of, baseline_mme, plan_parts, thresholds
+from painkit.trajectories import plan_parts, thresholds
+from painkit.trajectories._simulate import _case, _catalog, _mme_of, baseline_mme
 
 
 def simulate_loop(case, plan, n_patients: int, weeks: int, seed: int) -> dict[str, np.ndarray]:

@@ -179,7 +179,7 @@ class Case(_Strict):
 
     def scores(self):
         """Tidy DataFrame (visit, week, instrument, scale, value, band) of the stored answers."""
-        from ..instruments._score import case_scores
+        from ..instruments import case_scores
 
         return case_scores(self)
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def answer_problems(visits: Any, sex: Any = None, age: Any = None) -> list[str]:
     """Score every visit's answers (raw data or validated); one line per answer sheet that fails."""
-    from ..instruments._score import score
+    from ..instruments import score
 
     problems: list[str] = []
     for i, visit in enumerate(visits if isinstance(visits, list) else []):
@@ -37,8 +37,8 @@ def raw_answer_problems(data: dict) -> list[str]:
 
 def case_cross_checks(case: "Case") -> list[str]:
     """Problems as 'field.path: message' lines; empty when the case agrees with every registry."""
-    from ..formulary._catalog import load_catalog
-    from ..formulary._opioids import mme
+    from ..formulary import load_catalog
+    from ..formulary import mme
 
     problems = answer_problems(case.instruments, case.patient.sex, case.patient.age)
     known = load_catalog()
@@ -52,7 +52,7 @@ def case_cross_checks(case: "Case") -> list[str]:
         except PainkitError as exc:
             problems.append(f"key.opioids: {exc}")
     if case.key.stop:
-        from ..formulary._current import stop_problems
+        from ..formulary import stop_problems
 
         problems += stop_problems(case)
     return problems

@@ -108,7 +108,7 @@ def scores_over_visits(frame, *, instruments=None):
     value, band); ``instruments`` limits the panels to those ids."""
     import pandas as pd
 
-    from ..instruments._score import band_cutoffs
+    from ..instruments import band_cutoffs
 
     a = alt()
     data = frame.dropna(subset=["value"])
@@ -151,7 +151,7 @@ def _weekly_quartiles(frame, measure: str):
     import numpy as np
     import pandas as pd
 
-    from ..trajectories._simulate import wide
+    from ..trajectories import wide
 
     values = wide(frame, measure).astype(float)
     with warnings.catch_warnings():
@@ -167,7 +167,7 @@ def trajectories(frame, measure: str = "pain", *, patients: int = 40, seed: int 
     import numpy as np
     import pandas as pd
 
-    from ..trajectories._simulate import wide
+    from ..trajectories import wide
 
     if measure not in _MEASURES:
         from ..errors import PainkitError, did_you_mean
@@ -326,7 +326,7 @@ def branches(kept, revised, measure: str = "pain", *, week=None, patients: int =
     import pandas as pd
 
     from ..errors import PainkitError, did_you_mean
-    from ..trajectories._simulate import wide
+    from ..trajectories import wide
 
     if measure not in _MEASURES:
         raise PainkitError(f"measure: {measure!r} is not charted{did_you_mean(measure, _MEASURES)}; "

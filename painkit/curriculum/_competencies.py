@@ -143,7 +143,7 @@ def case_tags(ids: Optional[Iterable[str]] = None) -> dict[str, CaseTags]:
     """Tags of the library's cases (``list_cases()``; or of ``ids``, where found), read from the files."""
     import re
 
-    from ..cases._case import CASE_ID, case_folders, list_cases
+    from ..cases import CASE_ID, case_folders, list_cases
 
     wanted = [i for i in (ids if ids is not None else list_cases()) if re.match(CASE_ID, str(i))]
     found: dict[str, CaseTags] = {}

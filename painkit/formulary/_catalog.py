@@ -7,7 +7,7 @@ same entries, so an unsafe or unsourced entry fails here, when the catalog loads
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 

@@ -196,7 +196,7 @@ def raw(instrument_id: str) -> dict:
     return load_instruments()["instruments"][get(instrument_id).id]
 
 
-def change_measures() -> dict[str, dict]:
+def measure_specs() -> dict[str, dict]:
     """The change measures (shared and cached: copy before changing)."""
     return load_instruments()["change_measures"]
 

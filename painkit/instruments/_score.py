@@ -28,7 +28,7 @@ from ._rules import APPLY, ort_weights
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..cases._case import Case
+    from ..cases import Case
 
 _list = builtins.list  # this module defines list(); keep the builtin at hand
 Number = Union[int, float]
@@ -49,7 +49,7 @@ class Score:
     missing: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
 
-    def summary(self) -> str:
+    def __str__(self) -> str:
         """One line a learner can read: total, band, verdict, subscales, flags."""
         parts = [self.instrument]
         if self.total is not None:
@@ -63,6 +63,27 @@ class Score:
         if self.flags:
             text += f"; FLAGS: {', '.join(self.flags)}"
         return text
+
+    def to_frame(self):
+        """DataFrame, one row per scale scored (the total first, then each subscale)."""
+        import pandas as pd
+
+        rows = ([{"scale": "total", "value": self.total, "max": self.max_total}] if self.total is not None else [])
+        rows += [{"scale": k, "value": v, "max": None} for k, v in self.subscales.items()]
+        return pd.DataFrame(rows, columns=["scale", "value", "max"])
+
+    @property
+    def summary(self):
+        """One-row DataFrame: instrument, total, band, screening verdict, items answered, flags."""
+        import pandas as pd
+
+        return pd.DataFrame([{"instrument": self.instrument, "total": self.total, "max": self.max_total,
+                              "band": self.band, "positive": self.positive, "answered": self.answered,
+                              "flags": ", ".join(self.flags)}])
+
+    def print_summary(self) -> None:
+        """Print the one line a learner reads (``str(score)``)."""
+        print(self)
 
 
 @dataclass(frozen=True)
@@ -252,7 +273,7 @@ def info(instrument_id: str) -> dict:
         item["range"] = [spec.lo[i], spec.hi[i]]
         item.setdefault("anchors", out.get("anchors", {}))
     out["max_total"] = spec.total.high if spec.total else None
-    out["change_measures"] = {k: copy.deepcopy(m) for k, m in registry.change_measures().items()
+    out["change_measures"] = {k: copy.deepcopy(m) for k, m in registry.measure_specs().items()
                               if m.get("from_score", {}).get("instrument") == spec.id}
     return out
 
@@ -317,7 +338,7 @@ def change(before: Any, after: Any, *, measure: Optional[str] = None) -> Change:
     Measures: see ``change_measures()``. Direction comes from the measure (all current ones: lower is
     better). IMMPACT categories and MCIDs are applied where published; otherwise category is None.
     """
-    measures = registry.change_measures()
+    measures = registry.measure_specs()
     if measure is None and isinstance(before, Score):
         measure = next((k for k, m in measures.items() if m.get("from_score", {}).get("instrument")
                         == before.instrument and m["from_score"]["scale"] == "total"), None)
@@ -343,4 +364,4 @@ def change(before: Any, after: Any, *, measure: Optional[str] = None) -> Change:
 
 def change_measures() -> dict[str, str]:
     """Supported change measures: id -> what it is (direction and thresholds are in instruments.yaml)."""
-    return {k: f"{m['label']} ({m['better']} is better)" for k, m in registry.change_measures().items()}
+    return {k: f"{m['label']} ({m['better']} is better)" for k, m in registry.measure_specs().items()}

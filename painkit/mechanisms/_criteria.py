@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any, Optional
 
 from .. import _yamlio as yamlio
-from ..cases._case import GRADES, MECHANISMS, Findings
+from ..cases import GRADES, MECHANISMS, Findings
 from ..errors import MechanismError
 
 FINDINGS: tuple[str, ...] = tuple(f for f in Findings.model_fields if f != "notes")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..cases._case import GRADES, MECHANISMS, Case
+from ..cases import GRADES, MECHANISMS, Case
 from ..errors import MechanismError, did_you_mean
 from ._classify import Feedback, MechanismAssessment, classify
 from ._criteria import FINDINGS, _meets, criteria, finding_label, meets, phrase
@@ -125,8 +125,10 @@ def _describe(grades: dict[str, str]) -> str:
     return " and ".join(f"{g} {m}" for m, g in grades.items()) or "no mechanism above 'unlikely'"
 
 
-def build_feedback(case: Case, answer: Any) -> "Feedback":
-    """Compare an answer with ``case.key`` and explain each difference with the case's own details."""
+def check_answer(case: Case, answer: Any) -> Feedback:
+    """Check mechanism names, or ``{"mechanism", "grade", "findings"}`` mappings, against the case's key, and
+    explain each difference with the case's own details. Unknown mechanisms, grades or findings raise
+    MechanismError listing the allowed ones."""
     given = {a["mechanism"]: a for a in normalize_answer(answer)}
     key = {m: g for m in MECHANISMS if (g := case.key.mechanisms.get(m, GRADES[m][0])) != GRADES[m][0]}
     a = classify(case)
@@ -154,9 +156,3 @@ def build_feedback(case: Case, answer: Any) -> "Feedback":
     lines += [f"Screening: {r.text()}" for r in a.reasons
               if r.kind == "screening" and (r.mechanism in given or r.mechanism in key)]
     return Feedback(correct, missed, extra, grade_errors, "\n".join(lines), score, list(given.values()))
-
-
-def check_answer(case: Case, answer: Any) -> Feedback:
-    """Check mechanism names, or ``{"mechanism", "grade", "findings"}`` mappings, against the case's key.
-    Unknown mechanisms, grades or findings raise MechanismError listing the allowed ones."""
-    return build_feedback(case, answer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Optional
 
-from ..cases._case import MECHANISMS
+from ..cases import MECHANISMS
 from ._criteria import _names, criteria
 from ..cases._render import _table
 

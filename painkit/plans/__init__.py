@@ -5,4 +5,4 @@ from ._review import ExpertComparison, Plan, PlanReview, expert_plan, review_pla
 from ._rules import categories, COMPONENTS, load_plan_rules, table
 from .._findings import Finding
 
-__all__ = ['COMPONENTS', 'ExpertComparison', 'Finding', 'Plan', 'PlanReview', 'categories', 'expert_plan', 'load_plan_rules', 'matches', 'resolve', 'review_plan', 'stop_problems', 'table']
+__all__ = ['COMPONENTS', 'ExpertComparison', 'Finding', 'Plan', 'PlanReview', 'categories', 'expert_plan', 'load_plan_rules', 'review_plan', 'table']

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from ..formulary import _opioids
-from ..formulary._names import recognise
+from ..formulary import recognise
 from .._findings import Finding
 
 if TYPE_CHECKING:

@@ -11,16 +11,15 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Union
 
-from ..formulary._catalog import load_catalog
+from ..formulary import load_catalog
 from ..errors import PlanError, did_you_mean
 from .._findings import Finding, findings_frame, findings_html, sort_findings
-from ..formulary._opioids import MMEResult, Prescription, parse_prescription
+from ..formulary import MMEResult, Prescription, parse_prescription
 from ._rules import COMPONENTS, Context, categories, evaluate, mechanism_coverage, table
 
 if TYPE_CHECKING:
-    from ..cases._case import Case
+    from ..cases import Case
 
-__all__ = ["Plan", "PlanReview", "ExpertComparison", "Finding", "expert_plan", "review_plan", "COMPONENTS"]
 
 
 class Plan:

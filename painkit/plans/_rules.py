@@ -8,21 +8,20 @@ same drug, which then replaces the dose).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from ..formulary import _opioids
 from .. import _yamlio as yamlio
-from ..formulary._catalog import Intervention, load_catalog
-from ..formulary._names import allergy_groups, expand, recognise
+from ..formulary import Intervention, load_catalog
+from ..formulary import allergy_groups, expand, recognise
 from .._findings import Finding, render
 from ..formulary import load_conditions, load_drug_names
-from ..formulary._current import resolve
+from ..formulary import resolve
 from ._discontinuation import discontinuation_checks
 
 if TYPE_CHECKING:
-    from ..cases._case import Case
+    from ..cases import Case
     from ._review import Plan
 
 COMPONENTS: tuple[str, ...] = ("mechanism_fit", "multimodality", "guideline", "safety", "key_agreement")

@@ -1,7 +1,7 @@
 """Learner progress: attempts, the SQLite store, the session's learner, exports, xAPI, reports, workshops."""
 from __future__ import annotations
 
-from ._attempts import Attempt, AttemptHook, default_sink, send, set_default_sink
+from ._attempts import Attempt, AttemptHook, default_sink, now, send, set_default_sink
 from ._rows import SCHEMA_VERSION
 from ._store import ProgressStore, default_path
 from ._session import ProgressWarning, current_learner, current_store, disable, enable, set_learner
@@ -10,4 +10,4 @@ from ._report import Report, build_report, report
 from ._workshop import ClassData, ClassSummary, class_summary, hand_in, load_class
 from ._demo_class import demo_class
 
-__all__ = ['Attempt', 'AttemptHook', 'ClassData', 'ClassSummary', 'FORMATS', 'ProgressStore', 'ProgressWarning', 'Report', 'SCHEMA_VERSION', 'build_report', 'class_summary', 'current_learner', 'current_store', 'default_path', 'default_sink', 'demo_class', 'disable', 'enable', 'file_version', 'hand_in', 'load_class', 'read_export', 'report', 'send', 'set_default_sink', 'set_learner', 'to_frame', 'write_export']
+__all__ = ['Attempt', 'AttemptHook', 'now', 'ClassData', 'ClassSummary', 'FORMATS', 'ProgressStore', 'ProgressWarning', 'Report', 'SCHEMA_VERSION', 'build_report', 'class_summary', 'current_learner', 'current_store', 'default_path', 'default_sink', 'demo_class', 'disable', 'enable', 'file_version', 'hand_in', 'load_class', 'read_export', 'report', 'send', 'set_default_sink', 'set_learner', 'to_frame', 'write_export']

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from ..cases._case import GRADES, load_case
+from ..cases import GRADES, load_case
 from ..mechanisms import check_answer
 from ..plans import Plan, review_plan
 from ._workshop import ClassData

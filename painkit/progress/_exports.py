@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from ..errors import ProgressError, did_you_mean
+from ..errors import ProgressError
 
 COLUMNS = ("uid", "learner", "case", "step", "answer", "score", "feedback", "started", "finished")
 VERSION_COLUMNS = ("painkit_version", "schema_version")

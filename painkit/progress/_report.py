@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from .. import DISCLAIMER
-from ..curriculum._competencies import CaseTags, case_tags, load_map
+from ..curriculum import CaseTags, case_tags, load_map
 from ..errors import ProgressError, did_you_mean
 
 CASE_STATUS_ORDER = {"started": 0, "to do": 1, "done": 2}
@@ -164,7 +164,7 @@ class Report:
         return out
 
     def _body(self) -> str:
-        from ..charts._charts import svg
+        from ..charts import svg
 
         s = self.summary()
         fmt = {"coverage": "{:.0%}".format, "mean score": "{:.0f}".format, "best score": "{:.0f}".format,

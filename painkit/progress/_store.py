@@ -10,7 +10,6 @@ new store beside it with ``ProgressStore.beside(path)``. ``enable()`` makes the 
 from __future__ import annotations
 
 import json
-import math
 import os
 import random
 import sqlite3
@@ -18,14 +17,13 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from ._attempts import Attempt
 from ..errors import ProgressError
-from ._rows import MAX_TEXT, SCHEMA_VERSION, _iso, _jsonable, _text, check_score
+from ._rows import SCHEMA_VERSION, _iso, _jsonable, _text, check_score
 
 APP_ID = "painkit-progress"
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -152,8 +152,8 @@ def _mechanism_label(answer: Any) -> str:
 
 def _plan_findings(rows) -> list[dict]:
     """Re-review each submitted plan to list its finding codes (pure and deterministic)."""
-    from ..cases._case import load_case
-    from ..plans._review import Plan, review_plan
+    from ..cases import load_case
+    from ..plans import Plan, review_plan
 
     out, cache = [], {}
     for r in rows.itertuples():
@@ -171,7 +171,7 @@ def class_summary(data: ClassData, *, pass_score: Optional[float] = None) -> Cla
     plan-review findings most often triggered, and learners who need help (see ``HELP_BELOW_PASS``)."""
     import pandas as pd
 
-    from ..curriculum._competencies import load_map
+    from ..curriculum import load_map
 
     pass_score = float(load_map()["pass_score"] if pass_score is None else pass_score)
     graded = data.attempts.dropna(subset=["score"])

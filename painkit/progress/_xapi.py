@@ -46,7 +46,6 @@ from typing import Any, Iterable, Optional, Union
 from urllib.parse import quote, urlsplit
 
 from .. import DISCLAIMER, __version__
-from .. import _yamlio as yamlio
 from ..curriculum import case_tags, load_competencies
 from ..errors import ProgressError, did_you_mean
 from ._rows import _iso, _jsonable

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import DISCLAIMER
 from ..errors import PainkitError
-from ._population import params
+from ._params import params
 
 NOTE = f"{params()['note']} {DISCLAIMER}"
 
@@ -54,9 +54,9 @@ def thresholds() -> Thresholds:
 
 def _change_measure(measure: str) -> Mapping[str, Any]:
     """One entry of the instruments' change table (the thresholds ``pk.change`` applies)."""
-    from ..instruments._registry import change_measures
+    from ..instruments import load_instruments
 
-    return change_measures()[measure]
+    return load_instruments()["change_measures"][measure]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
-from ._params import load_trajectory, params  # noqa: F401 (params is read from here by the engine)
+from ._params import params
 from ._regimen import MECHS, get
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from ._population import params
+from ._params import params
 from ..errors import PainkitError
-from ._simulate import NOTE, score_trajectories, thresholds, wide
+from ._outcomes import NOTE, score_trajectories, thresholds, wide
 
 
 def rules() -> dict[str, Any]:

@@ -14,7 +14,6 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .. import _yamlio as yamlio
 from ..errors import PlanError, did_you_mean
 from ._params import load_trajectory
 

@@ -20,16 +20,15 @@ import pandas as pd
 
 from .. import DISCLAIMER
 from .. import _yamlio as yamlio
-from ..formulary._names import recognise
+from ..formulary import recognise
 from ..errors import PlanError
 from .._findings import Finding, findings_frame, findings_html, render, sort_findings
-from ..formulary._opioids import table as opioid_table
+from ..formulary import table as opioid_table
 from ._outcomes import NOTE, SimulationError, score_trajectories, thresholds, wide
 from ._regimen import get
 from ._schedules import Change, changes_of, compile_schedule
 from ._simulate import _catalog, _mme_of, same_case, schedule_of
 
-__all__ = ["review_revision", "RevisionReview", "visit_summary", "rules"]
 
 
 def load_revision_rules() -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import numpy as np
 
 from ..formulary import _current as stopping
-from ..formulary._names import recognise
+from ..formulary import recognise
 from ..errors import PlanError
 from ._outcomes import SimulationError
 from ._regimen import F32, Regimen, compile_rows, opioid_rows, plan_rows
@@ -149,7 +149,7 @@ class CurrentOpioid:
 
 def current_opioids(case: Any) -> dict[str, CurrentOpioid]:
     """The case's current opioids with a known MME/day, by drug (two medications of one drug add up)."""
-    from ..formulary._opioids import current_prescriptions
+    from ..formulary import current_prescriptions
 
     out: dict[str, CurrentOpioid] = {}
     for i, med in enumerate(case.medications):

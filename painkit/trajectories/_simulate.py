@@ -23,13 +23,9 @@ import pandas as pd
 
 from . import _step as engine
 from . import _population as population
-from ._outcomes import (NOTE, SimulationError, Thresholds, TrajectoryScores, outcome_labels,  # noqa: F401
-                       patient_outcomes, score_trajectories, thresholds, wide)
-from ._schedules import Change, changes_of, compile_schedule, jsonable, plan_parts  # noqa: F401
+from ._outcomes import NOTE, SimulationError, TrajectoryScores, outcome_labels, score_trajectories, thresholds
+from ._schedules import Change, changes_of, compile_schedule, jsonable
 
-__all__ = ["simulate", "branch", "score_trajectories", "compare_plans", "PlanComparison", "TrajectoryScores",
-           "Thresholds", "thresholds", "patient_outcomes", "wide", "to_frame", "plan_parts", "baseline_mme",
-           "schedule_of", "SimulationError", "NOTE", "COLUMNS"]
 COLUMNS = ("patient", "week", "pain", "peg", "function", "pcs", "mme", "adherent", "adverse_event",
            "dropped_out")
 MAX_PATIENTS = 2_000_000
@@ -43,7 +39,7 @@ MAX_PATIENT_WEEKS = 30_000_000   # about 1 GB of frame
 
 def _case(case: Any) -> Any:
     if isinstance(case, str):
-        from ..cases._case import load_case
+        from ..cases import load_case
 
         return load_case(case)
     if not hasattr(case, "setting") or not hasattr(case, "key"):
@@ -56,14 +52,14 @@ def _catalog(catalog: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
         if not isinstance(catalog, Mapping):
             raise SimulationError("catalog: give a mapping of intervention id -> entry with a .simulation block")
         return catalog
-    from ..formulary._catalog import load_catalog
+    from ..formulary import load_catalog
 
     return load_catalog()
 
 
 def _mme_of(prescription: Any) -> float:
     """MME/day of a prescription mapping or an already parsed ``opioids.Prescription`` (0 if not converted)."""
-    from ..formulary._opioids import parse_prescription
+    from ..formulary import parse_prescription
 
     if not isinstance(prescription, Mapping):
         return float(getattr(prescription, "mme", None) or 0.0)
@@ -72,7 +68,7 @@ def _mme_of(prescription: Any) -> float:
 
 def baseline_mme(case: Any) -> float:
     """MME/day of the opioids the case is taking at presentation (shown at week 0)."""
-    from ..formulary._opioids import current_prescriptions, summarise
+    from ..formulary import current_prescriptions, summarise
 
     parsed, _ = current_prescriptions(case.medications)
     return float(summarise(parsed).total) if parsed else 0.0
@@ -182,7 +178,7 @@ def branch(frame: pd.DataFrame, week: int, plan: Any, *, weeks: Optional[int] = 
         raise SimulationError(f"week: found {week!r}; allowed: a visit week from 0 to {int(total) - 1} (the new "
                               f"plan acts from the week after)")
     if case is None:
-        from ..cases._case import load_case
+        from ..cases import load_case
 
         case = load_case(attrs["case"])
     case = same_case(frame, case)

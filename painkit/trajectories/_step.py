@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from . import _switches as taper
-from ._population import F32, Cohort, params, weekly_draws
+from ._params import params
+from ._population import F32, Cohort, weekly_draws
 from ._regimen import Regimen
 from ._schedules import Orders
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._population import F32, params
+from ._params import params
+from ._population import F32
 from ._regimen import Regimen
 from ._schedules import WEEKS_PER_MONTH, Orders
 

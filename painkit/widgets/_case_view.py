@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Union
 
-from ..cases._case import Case, load_case
-from ..cases._render import case_html
+from ..cases import Case, load_case
+from ..cases import case_html
 
 
 class CaseView:

@@ -11,8 +11,8 @@ from html import escape
 from typing import Optional, Union
 
 from .. import DISCLAIMER
-from ..progress._attempts import Attempt, AttemptHook, now, send
-from ..cases._case import GRADES, MECHANISMS, Case, load_case
+from ..progress import Attempt, AttemptHook, now, send
+from ..cases import GRADES, MECHANISMS, Case, load_case
 from ..errors import PainkitError
 from ..mechanisms import (FINDINGS, STEP, Feedback, assessment_html, check_answer, classify, feedback_html,
                           finding_label, normalize_answer)

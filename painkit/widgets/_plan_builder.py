@@ -14,12 +14,12 @@ from html import escape
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from .. import DISCLAIMER
-from ..progress._attempts import Attempt, AttemptHook, now, send
-from ..cases._case import Case, load_case
-from ..formulary._catalog import CATEGORIES, load_catalog
+from ..progress import Attempt, AttemptHook, now, send
+from ..cases import Case, load_case
+from ..formulary import CATEGORIES, load_catalog
 from ..errors import PainkitError
 from .._findings import SEVERITIES, findings_html
-from ..formulary._opioids import mme, table
+from ..formulary import mme, table
 
 STEP = "plan"
 NO_OPIOID = "no opioid"
@@ -203,7 +203,7 @@ class PlanBuilder:
         """Rebuild the Plan from the controls, recompute MME and the review, and redraw the panel."""
         if self._hold:
             return
-        from ..plans._review import Plan, review_plan
+        from ..plans import Plan, review_plan
 
         answer = self.answer()
         self.plan, self._review = None, None
@@ -248,7 +248,7 @@ class PlanBuilder:
         self.opioid.mme.value = f"<p><b>{result.total:g} MME/day</b> (CDC 2022 conversion factors)</p>"
 
     def _show_review(self, review) -> None:
-        from ..charts._charts import plan_components
+        from ..charts import plan_components
 
         self.score.value = f"<h4>Review score: {float(review.score):.0f}/100</h4>"
         self.chart.append_display_data(plan_components(review))
@@ -262,7 +262,7 @@ class PlanBuilder:
     def compare(self) -> str:
         """Show the expert plan for this case next to the learner's: what matches, what is missing, what
         the key marks inappropriate (the comparison is the engine's ``expert_comparison``)."""
-        from ..plans._review import expert_plan
+        from ..plans import expert_plan
 
         self._comparing = True
         try:

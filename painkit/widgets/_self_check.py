@@ -5,7 +5,7 @@ import html
 from typing import Callable, Iterable, Optional, Union
 
 from .. import DISCLAIMER
-from ..progress._attempts import Attempt, AttemptHook, now, send
+from ..progress import Attempt, AttemptHook, now, send
 from ..errors import PainkitError, did_you_mean
 from ..curriculum._foundations import CASE, STEP, Question, SelfCheckError, check_self, load_bank, option_id
 

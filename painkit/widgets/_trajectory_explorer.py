@@ -17,8 +17,8 @@ from html import escape
 from typing import Any, Optional, Union
 
 from .. import DISCLAIMER
-from ..progress._attempts import Attempt, AttemptHook, now, send
-from ..cases._case import Case, load_case
+from ..progress import Attempt, AttemptHook, now, send
+from ..cases import Case, load_case
 from ..errors import PainkitError
 
 STEP = "trajectory"
@@ -40,10 +40,10 @@ class TrajectoryExplorer:
                  n_patients: int = 1000, weeks: int = 12, seed: int = 0):
         import ipywidgets as w
 
-        from ..formulary._catalog import load_catalog
+        from ..formulary import load_catalog
         from ..trajectories._reading import rules
         from ..trajectories._revisions import rules as revision_rules
-        from ..trajectories._simulate import NOTE, plan_parts
+        from ..trajectories import NOTE, plan_parts
 
         self.case = case if isinstance(case, Case) else load_case(case)
         self._on_attempt = on_attempt
@@ -95,7 +95,7 @@ class TrajectoryExplorer:
 
     def _visit_controls(self, w: Any, catalog: Any, items: list[str]) -> list[Any]:
         """The week-4 visit: cohort and patient tables, revision checkboxes by category, opioid dose, button."""
-        from ..formulary._catalog import CATEGORIES
+        from ..formulary import CATEGORIES
 
         self.revision_boxes = {iid: w.Checkbox(value=iid in items, description=it.name, indent=False,
                                                layout=w.Layout(width="19em")) for iid, it in catalog.items()}
@@ -134,7 +134,7 @@ class TrajectoryExplorer:
     def run(self) -> Optional[Any]:
         """Simulate the cohort, draw the charts and the summary, and show a first patient to read.
         Returns the TrajectoryScores (None when the input is not valid: the message says why)."""
-        from ..trajectories._simulate import score_trajectories, simulate
+        from ..trajectories import score_trajectories, simulate
 
         self._show_error("")
         try:
@@ -155,7 +155,7 @@ class TrajectoryExplorer:
 
     def next_patient(self) -> Optional[int]:
         """Show another patient who completed the visits (seeded, so a class sees the same sequence)."""
-        from ..trajectories._reading import pick_patient, read_patient
+        from ..trajectories import pick_patient, read_patient
 
         if self.frame is None:
             self._show_error("Run the simulation first.")
@@ -176,7 +176,7 @@ class TrajectoryExplorer:
     def answer(self, responder: Optional[bool] = None, next_step: Optional[str] = None) -> Optional[Attempt]:
         """Grade a reading of the shown patient (what Submit does) and send the Attempt; None with a message
         when there is no patient or an answer is missing or invalid."""
-        from ..trajectories._reading import grade_reading
+        from ..trajectories import grade_reading
 
         if self.reading is None:
             self._show_error("Run the simulation first, then read the patient shown.")
@@ -222,7 +222,7 @@ class TrajectoryExplorer:
 
     def revised_plan(self) -> dict:
         """The plan the revision controls describe: ticked items and the plan's opioids at the chosen dose."""
-        from ..trajectories._schedules import jsonable
+        from ..trajectories import jsonable
 
         rx = [jsonable(r) for r in self._opioids]
         factor = _DOSE_FACTOR.get(self.opioid_dose.value)
@@ -235,8 +235,8 @@ class TrajectoryExplorer:
         Returns the RevisionReview (None with a message when there is nothing to continue or input is bad)."""
         from ..charts import _charts as charts
         from .._findings import findings_html
-        from ..trajectories._revisions import review_revision
-        from ..trajectories._simulate import branch, score_trajectories
+        from ..trajectories import review_revision
+        from ..trajectories import branch, score_trajectories
 
         if self.frame is None:
             self._show_error("Run the simulation first, then revise the plan at the week-4 visit.")
@@ -271,15 +271,15 @@ class TrajectoryExplorer:
     # ------------------------------------------------------------------ display helpers
     @staticmethod
     def _plan_dict(plan: Any) -> Optional[dict]:
-        from ..trajectories._schedules import jsonable
+        from ..trajectories import jsonable
 
         return None if plan is None else {"items": list(plan["items"]), "opioids": [jsonable(r) for r in plan["opioids"]]}
 
     def _show_visit(self) -> None:
         """The cohort and the patient being read, as they are at the week-4 visit; the revision starts from
         the plan that was run."""
-        from ..trajectories._reading import read_patient
-        from ..trajectories._revisions import visit_summary
+        from ..trajectories import read_patient
+        from ..trajectories import visit_summary
 
         run_items = set((self._run_plan or {}).get("items", []))
         for iid, box in self.revision_boxes.items():

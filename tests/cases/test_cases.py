@@ -11,7 +11,7 @@ import pytest
 import painkit as pk
 from painkit.cases import parse_case, read_case
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BAD = FIXTURES / "bad_cases"
 
 # fixture -> (field path the message must name, words that say what is wrong / allowed)

@@ -178,7 +178,7 @@ def test_bad_input_is_a_clear_error(case):
 def test_every_rule_is_documented_and_sourced():
     from pathlib import Path
 
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "plan-review.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "plan-review.md").read_text()
     for code, rule in revisions.rules()["rules"].items():
         assert f"`{code}`" in doc, code
         assert rule["source"] and rule["status"] in STATUSES, code

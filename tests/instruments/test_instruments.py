@@ -84,7 +84,7 @@ def test_every_rule_and_cut_off_names_a_source_and_a_known_status():
             assert block["status"] in allowed_status, (inst, block)
             assert year.search(block["source"]), (inst, block["source"])
         assert "source" in info["missing"] and info["missing"]["status"], inst
-    for measure, spec in instrument_registry.change_measures().items():
+    for measure, spec in instrument_registry.measure_specs().items():
         for key in ("categories_source", "mcid"):
             if key in spec:
                 text = spec[key] if isinstance(spec[key], str) else spec[key]["source"]

@@ -26,7 +26,7 @@ from painkit.errors import ProgressError
 from painkit.progress import read_export
 from painkit.progress import ProgressStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 INJECTION = "x'); DROP TABLE attempts;--"
 BASE = "https://painkit.invalid/xapi/activities/case"

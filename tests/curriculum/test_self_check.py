@@ -19,7 +19,7 @@ from painkit.curriculum._foundations import (
     QuestionBank, SelfCheckError, check_self, load_bank, question_ids, validate_bank,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "01_pain_foundations.ipynb"
 AUTHOR_YEAR = re.compile(r"^\S.* (\d{4}|n\.d\.)$")   # "Raja 2020", "ASPE n.d."
 

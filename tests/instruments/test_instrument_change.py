@@ -82,18 +82,18 @@ def test_measures_without_a_published_threshold_give_direction_only(measure):
 
 
 def test_every_measure_says_which_way_is_better():
-    for measure, spec in instrument_registry.change_measures().items():
+    for measure, spec in instrument_registry.measure_specs().items():
         assert spec["better"] in ("lower", "higher"), measure
     assert set(instruments.change_measures()) >= {"pain", "bpi_interference", "odi", "rmdq", "tsk11", "peg"}
 
 
 def test_higher_is_better_measures_improve_upwards(monkeypatch):
     # No shipped measure is higher-is-better yet; the direction rule must still hold when one is added.
-    measures = dict(instrument_registry.change_measures())
+    measures = dict(instrument_registry.measure_specs())
     measures["function"] = {"label": "test function scale", "better": "higher", "range": [0, 10],
                             "categories": [{"category": "minimally important", "points": 1}],
                             "categories_source": "test", "mcid": {"points": 1, "source": "test"}}
-    monkeypatch.setattr(instrument_registry, "change_measures", lambda: measures)
+    monkeypatch.setattr(instrument_registry, "measure_specs", lambda: measures)
     up, down = pk.change(4, 6, measure="function"), pk.change(6, 4, measure="function")
     assert up.improved is True and up.mcid_met is True
     assert down.improved is False and down.mcid_met is False and down.category == "minimally important"
