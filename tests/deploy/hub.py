@@ -1,5 +1,6 @@
 """A real JupyterHub on 127.0.0.1 for tests: start it from deploy/jupyterhub/jupyterhub_config.py, log
-learners in, start their servers and run code in their kernels through the Hub's proxy."""
+learners in and run code in their kernels through the Hub's proxy (servers are started with the facilitator's
+deploy/jupyterhub/prestart.py, as on a real hub)."""
 from __future__ import annotations
 
 import json
@@ -66,17 +67,6 @@ class Hub:
         if r.status_code not in (200, 302):
             raise RuntimeError(f"login of {name} failed: HTTP {r.status_code}")
         return s
-
-    def start_server(self, name: str, timeout: float = 90) -> None:
-        r = self.api.post(f"{self.url}/hub/api/users/{name}/server")
-        if r.status_code not in (201, 202, 400):  # 400: already running
-            raise RuntimeError(f"starting {name}'s server: HTTP {r.status_code} {r.text}")
-
-        def ready() -> bool:
-            servers = self.api.get(f"{self.url}/hub/api/users/{name}").json().get("servers", {})
-            return bool(servers.get("", {}).get("ready"))
-
-        self._wait(ready, timeout, f"{name}'s server")
 
     def run_code(self, name: str, cells: list[str], timeout: float = 120) -> list[str]:
         """Start a kernel in the learner's server, run each cell in order, return stdout; raise on error."""
