@@ -14,8 +14,9 @@ AXE_VERSION := 4.14.1
 LRS_VENV := $(VENV)/lrs
 LRS      := $(LRS_VENV)/.installed
 APP_PORT ?= 8866
+N        ?= 30
 
-.PHONY: lab test app venv clean bench fuzz
+.PHONY: lab test app venv clean bench fuzz loadtest
 
 # The stamp depends on pyproject.toml: re-run pip only when dependencies change.
 $(BIN)/python:
@@ -82,6 +83,11 @@ $(LRS): tests/lrs/requirements.txt | $(BIN)/python
 
 bench: $(STAMP) $(LRS)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+# N learners log in together on the shipped hub config (127.0.0.1 only) and run notebooks 03 and 05; prints
+# the sizing table of docs/deploy.md. Not part of `make test`: it takes minutes and all the CPU.
+loadtest: $(STAMP) $(CHP)
+	$(BIN)/python bench/loadtest_hub.py --learners $(N) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

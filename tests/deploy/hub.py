@@ -1,5 +1,6 @@
 """A real JupyterHub on 127.0.0.1 for tests: start it from deploy/jupyterhub/jupyterhub_config.py, log
-learners in, start their servers and run code in their kernels through the Hub's proxy."""
+learners in and run code in their kernels through the Hub's proxy (servers are started with the facilitator's
+deploy/jupyterhub/prestart.py, as on a real hub)."""
 from __future__ import annotations
 
 import json
@@ -23,7 +24,8 @@ def find_chp() -> str | None:
 
 
 class Hub:
-    def __init__(self, workdir: Path, port: int, api_port: int, cases: Path, class_dir: Path):
+    def __init__(self, workdir: Path, port: int, api_port: int, cases: Path, class_dir: Path,
+                 settings: dict[str, str] | None = None):
         self.url = f"http://127.0.0.1:{port}"
         self.token = uuid.uuid4().hex
         self.state = workdir / "state"
@@ -34,6 +36,7 @@ class Hub:
             PAINKIT_HUB_HOMES=str(workdir / "homes"), PAINKIT_CASES=str(cases), PAINKIT_CLASS_DIR=str(class_dir),
             PAINKIT_HUB_SERVICE_TOKEN=self.token, PAINKIT_CHP=find_chp() or "configurable-http-proxy",
         )
+        self.env.update(settings or {})  # PAINKIT_HUB_* sizing settings of jupyterhub_config.py
         self.env.pop("PAINKIT_HOME", None)  # each learner's own ~/.painkit
         self.log = open(workdir / "hub.log", "w")
         self.proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=self.state,
@@ -65,53 +68,19 @@ class Hub:
             raise RuntimeError(f"login of {name} failed: HTTP {r.status_code}")
         return s
 
-    def start_server(self, name: str, timeout: float = 90) -> None:
-        r = self.api.post(f"{self.url}/hub/api/users/{name}/server")
-        if r.status_code not in (201, 202, 400):  # 400: already running
-            raise RuntimeError(f"starting {name}'s server: HTTP {r.status_code} {r.text}")
-
-        def ready() -> bool:
-            servers = self.api.get(f"{self.url}/hub/api/users/{name}").json().get("servers", {})
-            return bool(servers.get("", {}).get("ready"))
-
-        self._wait(ready, timeout, f"{name}'s server")
-
     def run_code(self, name: str, cells: list[str], timeout: float = 120) -> list[str]:
         """Start a kernel in the learner's server, run each cell in order, return stdout; raise on error."""
-        import websocket
-
-        base = f"{self.url}/user/{name}/api"
-        kernel = self.api.post(f"{base}/kernels", json={"name": "python3"}).json()["id"]
-        ws = websocket.create_connection(f"ws://{base.split('://', 1)[1]}/kernels/{kernel}/channels",
-                                         header=[f"Authorization: token {self.token}"], timeout=timeout)
-        out: list[str] = []
+        kernel = Kernel(self, name, timeout)
         try:
-            for code in cells:
-                msg_id = uuid.uuid4().hex
-                ws.send(json.dumps({
-                    "header": {"msg_id": msg_id, "username": name, "session": uuid.uuid4().hex,
-                               "msg_type": "execute_request", "version": "5.3"},
-                    "parent_header": {}, "metadata": {}, "channel": "shell",
-                    "content": {"code": code, "silent": False, "store_history": False,
-                                "user_expressions": {}, "allow_stdin": False}}))
-                while True:
-                    reply = json.loads(ws.recv())
-                    if reply.get("parent_header", {}).get("msg_id") != msg_id:
-                        continue
-                    kind, content = reply["msg_type"], reply["content"]
-                    if kind == "stream":
-                        out.append(content["text"])
-                    elif kind == "error":
-                        raise RuntimeError(f"{name}: {content['ename']}: {content['evalue']}")
-                    elif kind == "status" and content.get("execution_state") == "idle":
-                        break  # iopub idle comes after every output of this request (execute_reply may not)
+            return [text for code in cells for text in kernel.execute(code)]
         finally:
-            ws.close()
-            self.api.delete(f"{base}/kernels/{kernel}")
-        return out
+            kernel.shutdown()
 
-    def stop(self) -> None:
-        for user in self.api.get(f"{self.url}/hub/api/users").json() if self.proc.poll() is None else []:
+    def stop(self, graceful: bool = True) -> None:
+        """Stop the learners' servers one by one through the API (graceful), then the hub. Without graceful the
+        hub alone is told to stop: it stops every server at once (a pending start takes ~20 s to interrupt)."""
+        running = graceful and self.proc.poll() is None
+        for user in self.api.get(f"{self.url}/hub/api/users").json() if running else []:
             self.api.delete(f"{self.url}/hub/api/users/{user['name']}/server")
         self.proc.terminate()
         try:
@@ -119,3 +88,58 @@ class Hub:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
+
+
+class KernelLost(RuntimeError):
+    """The kernel died or restarted under the learner (not an error in the learner's code)."""
+
+
+class Kernel:
+    """A kernel in a learner's server, driven as JupyterLab does: REST to start it, the websocket to run code."""
+
+    def __init__(self, hub: Hub, name: str, timeout: float = 120):
+        import websocket
+
+        self.hub, self.name = hub, name
+        self.base = f"{hub.url}/user/{name}/api"
+        r = hub.api.post(f"{self.base}/kernels", json={"name": "python3"}, timeout=timeout)
+        if r.status_code != 201:
+            raise KernelLost(f"{name}: starting a kernel: HTTP {r.status_code} {r.text[:200]}")
+        self.id = r.json()["id"]
+        self.session = uuid.uuid4().hex
+        self.ws = websocket.create_connection(f"ws://{self.base.split('://', 1)[1]}/kernels/{self.id}/channels",
+                                              header=[f"Authorization: token {hub.token}"], timeout=timeout)
+
+    def execute(self, code: str) -> list[str]:
+        """Run one cell; return its stdout. Raises RuntimeError for an error in the code, KernelLost when the
+        kernel restarts or dies meanwhile."""
+        msg_id = uuid.uuid4().hex
+        self.ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "username": self.name, "session": self.session,
+                       "msg_type": "execute_request", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell",
+            "content": {"code": code, "silent": False, "store_history": False,
+                        "user_expressions": {}, "allow_stdin": False}}))
+        out: list[str] = []
+        while True:
+            reply = json.loads(self.ws.recv())
+            kind, content = reply.get("msg_type"), reply.get("content", {})
+            if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
+                raise KernelLost(f"{self.name}: kernel {content['execution_state']}")
+            if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if kind == "stream":
+                out.append(content["text"])
+            elif kind == "error":
+                raise RuntimeError(f"{self.name}: {content['ename']}: {content['evalue']}")
+            elif kind == "status" and content.get("execution_state") == "idle":
+                return out  # iopub idle comes after every output of this request (execute_reply may not)
+
+    def state(self) -> str:
+        """The server's view of the kernel: idle, busy, starting, dead, or missing (the server lost it)."""
+        r = self.hub.api.get(f"{self.base}/kernels/{self.id}", timeout=30)
+        return r.json().get("execution_state", "unknown") if r.ok else "missing"
+
+    def shutdown(self) -> None:
+        self.ws.close()
+        self.hub.api.delete(f"{self.base}/kernels/{self.id}")
