@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("painkit.progress._report", "cmd_report", "write a learner's self-study report as one HTML page"),
     "export": ("painkit.progress._cli", "cmd_export", "export progress attempts to .csv or .jsonl, or as xAPI "
                "statements (--xapi)"),
+    "lti": ("painkit.progress._lti", "cmd_lti", "LMS grade return (LTI 1.3): send-grades posts module scores"),
 }
 
 

@@ -61,3 +61,8 @@ if env("PAINKIT_HUB_SERVICE_TOKEN"):
         "scopes": ["admin:users", "admin:servers", "access:servers", "read:users"],
         "services": ["painkit-facilitator"],
     }]
+
+# LTI 1.3 launch from an LMS and grade return (deploy/jupyterhub/lti_config.py): only when configured.
+if env("PAINKIT_LTI_ISSUER"):
+    import runpy
+    runpy.run_path(str(Path(__file__).with_name("lti_config.py")), init_globals={"c": c})

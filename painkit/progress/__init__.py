@@ -9,5 +9,6 @@ from ._exports import FORMATS, file_version, read_export, to_frame, write_export
 from ._report import Report, build_report, report
 from ._workshop import ClassData, ClassSummary, class_summary, hand_in, load_class
 from ._demo_class import demo_class
+from ._lti import Launch, LtiError, LtiModule, ModuleScore, learner_name, module_score, send_grade, send_grades
 
-__all__ = ['Attempt', 'AttemptHook', 'now', 'ClassData', 'ClassSummary', 'FORMATS', 'ProgressStore', 'ProgressWarning', 'Report', 'SCHEMA_VERSION', 'build_report', 'class_summary', 'current_learner', 'current_store', 'default_path', 'default_sink', 'demo_class', 'disable', 'enable', 'file_version', 'hand_in', 'load_class', 'read_export', 'report', 'send', 'set_default_sink', 'set_learner', 'to_frame', 'write_export']
+__all__ = ['Launch', 'LtiError', 'LtiModule', 'ModuleScore', 'learner_name', 'module_score', 'send_grade', 'send_grades', 'Attempt', 'AttemptHook', 'now', 'ClassData', 'ClassSummary', 'FORMATS', 'ProgressStore', 'ProgressWarning', 'Report', 'SCHEMA_VERSION', 'build_report', 'class_summary', 'current_learner', 'current_store', 'default_path', 'default_sink', 'demo_class', 'disable', 'enable', 'file_version', 'hand_in', 'load_class', 'read_export', 'report', 'send', 'set_default_sink', 'set_learner', 'to_frame', 'write_export']

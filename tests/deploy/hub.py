@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -23,7 +24,8 @@ def find_chp() -> str | None:
 
 
 class Hub:
-    def __init__(self, workdir: Path, port: int, api_port: int, cases: Path, class_dir: Path):
+    def __init__(self, workdir: Path, port: int, api_port: int, cases: Path, class_dir: Path,
+                 extra_env: dict[str, str] | None = None):
         self.url = f"http://127.0.0.1:{port}"
         self.token = uuid.uuid4().hex
         self.state = workdir / "state"
@@ -34,9 +36,13 @@ class Hub:
             PAINKIT_HUB_HOMES=str(workdir / "homes"), PAINKIT_CASES=str(cases), PAINKIT_CLASS_DIR=str(class_dir),
             PAINKIT_HUB_SERVICE_TOKEN=self.token, PAINKIT_CHP=find_chp() or "configurable-http-proxy",
         )
+        self.env.update(extra_env or {})
         self.env.pop("PAINKIT_HOME", None)  # each learner's own ~/.painkit
         self.log = open(workdir / "hub.log", "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=self.state,
+        with socket.socket() as s:  # the proxy's API on a free port: another hub on this machine may hold 8001
+            s.bind(("127.0.0.1", 0))
+            proxy_api = f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{s.getsockname()[1]}"
+        self.proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG), proxy_api], cwd=self.state,
                                      env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self.api = requests.Session()
         self.api.headers["Authorization"] = f"token {self.token}"

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from painkit.hub import ROOT, Hub, find_chp
+from .hub import ROOT, Hub, find_chp
 
 LEARNERS = ["ana", "bongani", "chen"]
 NOTEBOOK = ROOT / "notebooks" / "03_mechanisms.ipynb"
