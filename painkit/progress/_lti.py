@@ -188,6 +188,7 @@ def hub_launches(api_url: str, token: str) -> Iterator[tuple[str, Mapping[str, A
 
     s = requests.Session()
     s.headers["Authorization"] = f"token {token}"
+
     def get(path: str) -> Any:
         r = s.get(f"{api_url.rstrip('/')}{path}", timeout=30)
         if not r.ok:
