@@ -49,7 +49,7 @@ class Score:
     missing: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
 
-    def summary(self) -> str:
+    def __str__(self) -> str:
         """One line a learner can read: total, band, verdict, subscales, flags."""
         parts = [self.instrument]
         if self.total is not None:
@@ -63,6 +63,27 @@ class Score:
         if self.flags:
             text += f"; FLAGS: {', '.join(self.flags)}"
         return text
+
+    def to_frame(self):
+        """DataFrame, one row per scale scored (the total first, then each subscale)."""
+        import pandas as pd
+
+        rows = ([{"scale": "total", "value": self.total, "max": self.max_total}] if self.total is not None else [])
+        rows += [{"scale": k, "value": v, "max": None} for k, v in self.subscales.items()]
+        return pd.DataFrame(rows, columns=["scale", "value", "max"])
+
+    @property
+    def summary(self):
+        """One-row DataFrame: instrument, total, band, screening verdict, items answered, flags."""
+        import pandas as pd
+
+        return pd.DataFrame([{"instrument": self.instrument, "total": self.total, "max": self.max_total,
+                              "band": self.band, "positive": self.positive, "answered": self.answered,
+                              "flags": ", ".join(self.flags)}])
+
+    def print_summary(self) -> None:
+        """Print the one line a learner reads (``str(score)``)."""
+        print(self)
 
 
 @dataclass(frozen=True)

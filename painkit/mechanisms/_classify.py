@@ -125,7 +125,7 @@ class MechanismAssessment:
         out = [r for r in missing if not r.met]
         return out + (one_of if one_of and not any(r.met for r in one_of) else [])
 
-    def summary(self, mechanism: str) -> str:
+    def grade_sentence(self, mechanism: str) -> str:
         """One sentence: the grade and the case details that earn it (or what is missing)."""
         grade, system = self.grades[mechanism], criteria()["systems"][mechanism]
         if grade == system["none"]:
@@ -139,17 +139,29 @@ class MechanismAssessment:
         """Every grade with its reasons and the screening results, as plain text."""
         lines = [f"Case {self.case}: primary {self.primary}; mixed: {'yes' if self.mixed else 'no'}"]
         for mech in MECHANISMS:
-            lines.append(self.summary(mech) + (" (no entry finding assessed)" if mech in self.unassessed else ""))
+            lines.append(self.grade_sentence(mech) + (" (no entry finding assessed)" if mech in self.unassessed else ""))
             lines += [f"  - {r.text()}" for r in self.reasons if r.mechanism == mech]
         return "\n".join(lines)
 
-    def table(self):
+    def to_frame(self):
         """Tidy DataFrame: one row per criterion or screening result."""
         import pandas as pd
 
         return pd.DataFrame([{"mechanism": r.mechanism, "kind": r.kind, "criterion": r.label,
                               "finding": r.finding, "value": r.value, "met": r.met, "note": r.note,
                               "source": r.source} for r in self.reasons])
+
+    @property
+    def summary(self):
+        """DataFrame, one row per mechanism: its grade, whether it is the primary one, and the sentence why."""
+        import pandas as pd
+
+        return pd.DataFrame([{"mechanism": m, "grade": g, "primary": m == self.primary,
+                              "why": self.grade_sentence(m)} for m, g in self.grades.items()])
+
+    def print_summary(self) -> None:
+        """Print every grade with its reasons (``explain()``)."""
+        print(self.explain())
 
     def __str__(self) -> str:
         grades = ", ".join(f"{m} {g}" for m, g in self.grades.items())
@@ -250,3 +262,25 @@ class Feedback:
 
     def __str__(self) -> str:
         return self.explanation
+
+    def to_frame(self):
+        """DataFrame, one row per mechanism in the answer or the key: how the learner's answer fared."""
+        import pandas as pd
+
+        wrong = self.grade_errors
+        rows = [{"mechanism": m, "verdict": v, "given": wrong.get(m, (None, None))[0],
+                 "expected": wrong.get(m, (None, None))[1]}
+                for v, ms in (("correct", self.correct), ("missed", self.missed), ("extra", self.extra)) for m in ms]
+        return pd.DataFrame(rows, columns=["mechanism", "verdict", "given", "expected"])
+
+    @property
+    def summary(self):
+        """One-row DataFrame: the score and the counts of mechanisms right, missed and extra."""
+        import pandas as pd
+
+        return pd.DataFrame([{"score": self.score, "correct": len(self.correct), "missed": len(self.missed),
+                              "extra": len(self.extra), "wrong_grades": len(self.grade_errors)}])
+
+    def print_summary(self) -> None:
+        """Print the teaching explanation."""
+        print(self.explanation)

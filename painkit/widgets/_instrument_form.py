@@ -104,7 +104,7 @@ class InstrumentForm:
         self.missing = [ids[i] for i, v in enumerate(answers) if v is None]
         try:
             self.score = instruments.score(self.instrument, answers, **self._context())
-            self.result.value = f"<p><b>Score:</b> {html.escape(self.score.summary())}</p>"
+            self.result.value = f"<p><b>Score:</b> {html.escape(str(self.score))}</p>"
         except PainkitError as exc:  # shown, never a traceback
             self.score = None
             text = "Answer the items to see the score." if len(self.missing) == len(ids) else str(exc)
@@ -138,7 +138,7 @@ class InstrumentForm:
             return None
         attempt = Attempt(case=self.case.id if self.case else "practice", step=f"instrument:{self.instrument}",
                           answer={"instrument": self.instrument, "responses": self.answers()},
-                          feedback=self.score.summary(), started=self.started, finished=now())
+                          feedback=str(self.score), started=self.started, finished=now())
         send(attempt, self._on_attempt)
         self.feedback.value = "<p>Submitted.</p>"
         return attempt
