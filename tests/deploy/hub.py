@@ -25,7 +25,7 @@ def find_chp() -> str | None:
 
 class Hub:
     def __init__(self, workdir: Path, port: int, api_port: int, cases: Path, class_dir: Path,
-                 extra_env: dict[str, str] | None = None):
+                 settings: dict[str, str] | None = None):
         self.url = f"http://127.0.0.1:{port}"
         self.token = uuid.uuid4().hex
         self.state = workdir / "state"
@@ -36,7 +36,7 @@ class Hub:
             PAINKIT_HUB_HOMES=str(workdir / "homes"), PAINKIT_CASES=str(cases), PAINKIT_CLASS_DIR=str(class_dir),
             PAINKIT_HUB_SERVICE_TOKEN=self.token, PAINKIT_CHP=find_chp() or "configurable-http-proxy",
         )
-        self.env.update(extra_env or {})
+        self.env.update(settings or {})  # PAINKIT_HUB_* sizing settings of jupyterhub_config.py
         self.env.pop("PAINKIT_HOME", None)  # each learner's own ~/.painkit
         self.log = open(workdir / "hub.log", "w")
         with socket.socket() as s:  # the proxy's API on a free port: another hub on this machine may hold 8001

@@ -49,7 +49,7 @@ def lms_and_hub(tmp_path):
     cases, class_dir = tmp_path / "cases", tmp_path / "class"
     shutil.copytree(ROOT / "cases", cases)
     class_dir.mkdir()
-    hub = Hub(tmp_path, hub_port, _port(), cases, class_dir, extra_env={
+    hub = Hub(tmp_path, hub_port, _port(), cases, class_dir, settings={
         "PAINKIT_LTI_ISSUER": platform.url, "PAINKIT_LTI_CLIENT_ID": CLIENT_ID,
         "PAINKIT_LTI_AUTHORIZE_URL": f"{platform.url}/authorize", "PAINKIT_LTI_JWKS_URL": f"{platform.url}/jwks",
         "PAINKIT_LTI_USERNAME_KEY": "sub", "PAINKIT_LTI_LEARNER_KEY": "name",
