@@ -4,6 +4,7 @@ their LMS name, and ``python -m painkit lti send-grades`` posts the module score
 (pylti1p3's client-credentials grant)."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -61,23 +62,32 @@ def lms_and_hub(tmp_path):
     platform.stop()
 
 
-def lti_launch(platform: LmsPlatform, hub: Hub) -> requests.Session:
-    """The browser's part: LMS -> tool login -> LMS authorize -> launch form posted to the Hub."""
+def lti_launch(platform: LmsPlatform, hub: Hub, user: str = LMS_USER, forge: bool = False) -> requests.Response:
+    """The browser's part: LMS -> tool login -> LMS authorize -> launch form posted to the Hub. ``forge``
+    swaps the signed token's payload for one naming another user, keeping the LMS's signature."""
     browser = requests.Session()
-    page = browser.get(platform.login_url(LMS_USER, LMS_NAME, f"{hub.url}/hub/home"))
+    page = browser.get(platform.login_url(user, LMS_NAME, f"{hub.url}/hub/home"))
     assert page.ok, f"OIDC login / authorize failed: HTTP {page.status_code} {page.text[:200]}"
     action = re.search(r'action="([^"]+)"', page.text).group(1)
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text))
     assert action.startswith(f"{hub.url}/hub/lti13/oauth_callback") and set(fields) == {"id_token", "state"}
-    r = browser.post(action, data=fields, allow_redirects=False)
-    assert r.status_code == 302, f"launch refused by the Hub: HTTP {r.status_code} {r.text[:300]}"
-    return browser
+    if forge:
+        header, payload, signature = fields["id_token"].split(".")
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims["sub"] = "someone-else"
+        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        fields["id_token"] = ".".join((header, payload, signature))
+    return browser.post(action, data=fields, allow_redirects=False)
 
 
 def test_lms_launch_quiz_and_grade_return(lms_and_hub):
     platform, hub = lms_and_hub
     t0 = time.monotonic()
-    lti_launch(platform, hub)
+    forged = lti_launch(platform, hub, forge=True)
+    assert forged.status_code == 400  # the signature no longer matches the LMS's JWKS: no login
+    assert hub.api.get(f"{hub.url}/hub/api/users/someone-else").status_code == 404
+    r = lti_launch(platform, hub)
+    assert r.status_code == 302, f"launch refused by the Hub: HTTP {r.status_code} {r.text[:300]}"
     user = hub.api.get(f"{hub.url}/hub/api/users/{LMS_USER}").json()
     assert user["name"] == LMS_USER  # the LMS's sub became the Hub user
 
