@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                     "record (.pdf or .html); not an accredited CE award"),
     "verify-certificate": ("painkit.progress._certificate", "cmd_verify", "check a certificate's signature: an "
                            "edited certificate fails"),
+    "lti": ("painkit.progress._lti", "cmd_lti", "LMS grade return (LTI 1.3): send-grades posts module scores"),
 }
 
 

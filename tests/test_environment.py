@@ -33,7 +33,9 @@ def conda_requirements() -> dict[str, str]:
     # python/pip are the interpreter; configurable-http-proxy is an npm tool that make installs with npm
     skip = ("python", "pip", "configurable-http-proxy")
     plain = [d for d in deps if isinstance(d, str) and not d.startswith(skip)]
-    return dict(_parse(d) for d in plain)
+    # packages only on PyPI sit in the pip block, beside painkit itself
+    pip_only = [p for d in deps if isinstance(d, dict) for p in d.get("pip", []) if not p.startswith("-")]
+    return dict(_parse(d) for d in plain + pip_only)
 
 
 def test_environment_yml_matches_pyproject():

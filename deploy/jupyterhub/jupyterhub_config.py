@@ -123,3 +123,8 @@ if importlib.util.find_spec("jupyterhub_idle_culler") is not None:
 else:
     print("painkit: jupyterhub-idle-culler is not installed; idle servers will not be stopped "
           "(pip install jupyterhub-idle-culler)", file=sys.stderr)
+
+# LTI 1.3 launch from an LMS and grade return (deploy/jupyterhub/lti_config.py): only when configured.
+if env("PAINKIT_LTI_ISSUER"):
+    import runpy
+    runpy.run_path(str(Path(__file__).with_name("lti_config.py")), init_globals={"c": c})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -39,7 +40,10 @@ class Hub:
         self.env.update(settings or {})  # PAINKIT_HUB_* sizing settings of jupyterhub_config.py
         self.env.pop("PAINKIT_HOME", None)  # each learner's own ~/.painkit
         self.log = open(workdir / "hub.log", "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=self.state,
+        with socket.socket() as s:  # the proxy's API on a free port: another hub on this machine may hold 8001
+            s.bind(("127.0.0.1", 0))
+            proxy_api = f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{s.getsockname()[1]}"
+        self.proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG), proxy_api], cwd=self.state,
                                      env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self.api = requests.Session()
         self.api.headers["Authorization"] = f"token {self.token}"
