@@ -38,7 +38,7 @@ MAX_PATIENT_WEEKS = 30_000_000   # about 1 GB of frame
 # $PAINKIT_MEM_LIMIT (e.g. "4G" on a workstation), else the hub config's default per-learner limit.
 BYTES_PER_PATIENT_WEEK = 80
 MEMORY_SHARE = 0.6
-HUB_MEM_LIMIT = "1G"  # deploy/jupyterhub/jupyterhub_config.py: c.Spawner.mem_limit default (a test checks they agree)
+HUB_MEM_LIMIT = "1.5G"  # deploy/jupyterhub/jupyterhub_config.py: c.Spawner.mem_limit default (a test checks they agree)
 
 
 # --------------------------------------------------------------------------------------------------

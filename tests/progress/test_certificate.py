@@ -38,6 +38,8 @@ def store(tmp_path, monkeypatch):
     monkeypatch.setenv("PAINKIT_HOME", str(tmp_path / "home"))
     for key in ("PAINKIT_LRS_ENDPOINT", "PAINKIT_LEARNER"):
         monkeypatch.delenv(key, raising=False)
+    from painkit.progress import _session
+    monkeypatch.setattr(_session._S, "learner", None)  # no learner left over from another test's kernel state
     path = tmp_path / "home" / "progress.sqlite"
     with ProgressStore(path, learner="Dr Ada Example") as s:
         s.record(Attempt("foundations", "self_check", {"question": "pain_definition", "choice": "a"}, 100,
