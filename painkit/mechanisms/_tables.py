@@ -50,10 +50,12 @@ def criteria_table(mechanism: Optional[str] = None) -> "pd.DataFrame":
     for mech in _systems(mechanism):
         system = criteria()["systems"][mech]
         for cid, crit in system["criteria"].items():
-            finding = crit["finding"] if isinstance(crit["finding"], str) else " or ".join(crit["finding"])
+            # finding ids and statuses shown as words, so a learner reads them and a narrow page wraps them
+            finding = " or ".join(_names(crit)).replace("_", " ")
             rows.append({"mechanism": mech, "criterion": crit["label"], "finding": finding,
-                         "met when": _met_when(crit), "needed for": _needed_for(system, cid),
-                         "source": crit["source"], "status": crit.get("status", system["status"]),
+                         "met when": _met_when(crit), "needed for": _needed_for(system, cid).replace("_", " "),
+                         "source": crit["source"],
+                         "status": crit.get("status", system["status"]).replace("_", " "),
                          "note": crit.get("note", "")})
     return pd.DataFrame(rows)
 
@@ -63,7 +65,7 @@ def grade_table(mechanism: Optional[str] = None) -> "pd.DataFrame":
     import pandas as pd
 
     return pd.DataFrame([{"mechanism": mech, "system": criteria()["systems"][mech]["system"], "grade": grade,
-                          "rule": rule["label"], "source": rule["source"], "status": rule["status"]}
+                          "rule": rule["label"], "source": rule["source"], "status": rule["status"].replace("_", " ")}
                          for mech in _systems(mechanism)
                          for grade, rule in criteria()["systems"][mech]["grades"].items()])
 

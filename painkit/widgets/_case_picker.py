@@ -32,9 +32,10 @@ class CasePicker:
             "topic": w.Dropdown(options=topic_options, description="Topic", layout=lay),
             "difficulty": w.Dropdown(options=[ANY, *difficulties], description="Difficulty", layout=lay),
         }
-        self.results = w.Select(options=[], rows=8, layout=w.Layout(width="44em"))
+        self.results = w.Select(options=[], rows=8, description="Matching cases",
+                                 style={"description_width": "initial"}, layout=w.Layout(width="44em"))
         self.count = w.HTML()
-        self.open_button = w.Button(description="Open case", icon="folder-open", button_style="primary")
+        self.open_button = w.Button(description="Open case", button_style="primary")
         self.page = w.Output()
         for dd in self.filters.values():
             dd.observe(lambda _c: self.refresh(), names="value")

@@ -315,8 +315,9 @@ def test_criteria_file_names_sources_and_statuses():
 
 def test_criteria_tables_render_from_the_yaml():
     table = pk.mechanisms.criteria_table("neuropathic")
-    assert list(table["finding"]) == ["neurological_lesion_or_disease", "pain_in_neuroanatomical_distribution",
-                                      "sensory_signs_in_same_distribution", "lesion_confirmed_by_test"]
+    # the finding each criterion reads, as words (the yaml's ids with spaces, so a learner can read them)
+    assert list(table["finding"]) == ["neurological lesion or disease", "pain in neuroanatomical distribution",
+                                      "sensory signs in same distribution", "lesion confirmed by test"]
     assert list(pk.mechanisms.grade_table("nociplastic")["grade"]) == ["possible", "probable"]
 
 
