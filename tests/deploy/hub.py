@@ -147,3 +147,14 @@ class Kernel:
     def shutdown(self) -> None:
         self.ws.close()
         self.hub.api.delete(f"{self.base}/kernels/{self.id}")
+
+
+def prestart_module():
+    """The facilitator's command that starts a class list (deploy/jupyterhub/prestart.py), loaded once."""
+    import importlib.util
+
+    if "prestart" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("prestart", ROOT / "deploy" / "jupyterhub" / "prestart.py")
+        module = sys.modules["prestart"] = importlib.util.module_from_spec(spec)  # dataclasses look it up
+        spec.loader.exec_module(module)
+    return sys.modules["prestart"]

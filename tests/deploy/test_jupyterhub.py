@@ -2,22 +2,18 @@
 painkit notebook in their own server, and their progress exports arrive in the class folder."""
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import socket
 import stat
-import sys
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from .hub import ROOT, Hub, find_chp
+from .hub import ROOT, Hub, find_chp, prestart_module
 
-_spec = importlib.util.spec_from_file_location("prestart", ROOT / "deploy" / "jupyterhub" / "prestart.py")
-prestart = sys.modules["prestart"] = importlib.util.module_from_spec(_spec)  # dataclasses look it up
-_spec.loader.exec_module(prestart)  # the facilitator's command that starts a class list
+prestart = prestart_module()  # the facilitator's command that starts a class list
 
 LEARNERS = ["ana", "bongani", "chen"]
 NOTEBOOK = ROOT / "notebooks" / "03_mechanisms.ipynb"

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 import requests
 
-from .hub import ROOT, Hub, find_chp
+from .hub import ROOT, Hub, find_chp, prestart_module
 from .lti_platform import CLIENT_ID, DEPLOYMENT_ID, LmsPlatform, rsa_pair
 
 LMS_USER = "lms-user-7f3a"       # the platform's opaque user id (sub): the Hub user name
@@ -91,7 +91,9 @@ def test_lms_launch_quiz_and_grade_return(lms_and_hub):
     user = hub.api.get(f"{hub.url}/hub/api/users/{LMS_USER}").json()
     assert user["name"] == LMS_USER  # the LMS's sub became the Hub user
 
-    hub.start_server(LMS_USER)
+    prestart = prestart_module()
+    started = prestart.start_class(prestart.HubAPI(hub.url, hub.token), [LMS_USER], timeout=180)
+    assert [(r.name, r.ok) for r in started] == [(LMS_USER, True)], started
     setup = next(c.source for c in nbformat.read(ROOT / "notebooks" / "03_mechanisms.ipynb", 4).cells
                  if c.cell_type == "code")
     out = "".join(hub.run_code(LMS_USER, [
