@@ -1,29 +1,17 @@
-"""altair chart builders. Each takes a tidy DataFrame (or a result object) and returns an altair Chart.
+"""Chart builders. Each takes a tidy DataFrame (or a result object) and returns a Vega-Lite chart
+(``painkit.charts._vegalite``: altair's names, without altair's weight in the kernel).
 
-Charts must draw with no network: painkit switches altair to its ``painkit`` renderer the first time a
-chart is built (inline SVG from vl-convert, no CDN, inside a figure with a text description and the
-chart's data as a table, for screen readers), and aggregates or samples so no chart embeds more than ``MAX_ROWS`` rows.
-Plotting is never needed for computing: every number a chart shows comes from a function elsewhere.
+Charts draw with no network and no drawing in the kernel: a chart shown in a notebook is two outputs, the
+Vega-Lite spec (``application/vnd.vegalite.v5+json``, drawn by JupyterLab's and Voila's bundled Vega, with
+tooltips, named for screen readers by a text description) and that description with the chart's data as a
+table. Charts aggregate or sample so none embeds more than ``MAX_ROWS`` rows. Plotting is never needed for
+computing: every number a chart shows comes from a function elsewhere.
 """
 from __future__ import annotations
 
-from typing import Any
+from . import _vegalite as a
 
 MAX_ROWS = 5000
-_READY = False
-
-
-def alt() -> Any:
-    """altair, with an offline renderer enabled once (svg via vl-convert; no CDN script needed)."""
-    global _READY
-    import altair
-
-    if not _READY:
-        if altair.renderers.active in ("default", "html", "jupyterlab", "mimetype", "svg"):
-            altair.renderers.register("painkit", _render)
-            altair.renderers.enable("painkit")  # SVG drawn offline + a text description + the data as a table
-        _READY = True
-    return altair
 
 
 def _limit(frame, n: int = MAX_ROWS, seed: int = 0):
@@ -35,16 +23,8 @@ def _limit(frame, n: int = MAX_ROWS, seed: int = 0):
 # Progress report charts (painkit.progress): each takes one of the Report's tables as it is.
 
 
-def svg(chart) -> str:
-    """A chart as standalone SVG text (vl-convert, offline), for HTML pages that must work with no network."""
-    import vl_convert
-
-    return vl_convert.vegalite_to_svg(chart.to_json())
-
-
 def progress_coverage(coverage):
     """Horizontal bar per competency: the share covered (0-100%), coloured by domain, in map order."""
-    a = alt()
     data = coverage[["title", "domain_title", "coverage", "status", "cases_done", "target"]].assign(
         label=[t if len(t) <= 64 else t[:63].rstrip() + "\u2026" for t in coverage["title"]])
     # labelLimit=0: no in-renderer truncation (measuring text makes vl-convert ~10x slower); cut above
@@ -62,7 +42,6 @@ def curriculum_coverage(table):
 
     ``table`` is ``painkit.curriculum.topic_coverage(index)`` (or the self-study report's curriculum
     table); a required clinical-condition topic with no case is where the library needs one."""
-    a = alt()
     cols = ["title", "domain_title", "cases", "required"] + (["done"] if "done" in table else [])
     data = table[cols].assign(label=[("* " if r else "") + (t if len(t) <= 60 else t[:59].rstrip() + "\u2026")
                                      for t, r in zip(table["title"], table["required"])])
@@ -79,7 +58,6 @@ def curriculum_coverage(table):
 
 def progress_scores(trend):
     """Mean score per day and step (0-100), one line per step: the learner's scores over time."""
-    a = alt()
     data = _limit(trend[["date", "step", "score", "attempts"]])
     return a.Chart(data).mark_line(point=True).encode(
         x=a.X("date:T", title="day (UTC)"),
@@ -91,7 +69,6 @@ def progress_scores(trend):
 
 def progress_time(time_on_task):
     """Minutes on task per day, stacked by step."""
-    a = alt()
     data = _limit(time_on_task[["date", "step", "minutes", "attempts"]])
     return a.Chart(data).mark_bar().encode(
         x=a.X("monthdate(date):O", title="day (UTC)"),
@@ -110,7 +87,6 @@ def plan_components(review):
     where a plan loses marks (mechanism fit, multimodality, guideline, safety, key agreement)."""
     import pandas as pd
 
-    a = alt()
     names = list(review.components)
     data = pd.DataFrame({"component": [n.replace("_", " ") for n in names],
                          "score": [float(review.components[n]) for n in names]})
@@ -133,7 +109,6 @@ def scores_over_visits(frame, *, instruments=None):
 
     from ..instruments import band_cutoffs
 
-    a = alt()
     data = frame.dropna(subset=["value"])
     if instruments is not None:
         data = data[data["instrument"].isin(list(instruments))]
@@ -184,11 +159,37 @@ def _weekly_quartiles(frame, measure: str):
                          "n": (~np.isnan(values)).sum(axis=0)})
 
 
+def _patient_lines(values, patients, x, y):
+    """Thin grey line per sampled patient (``values``: patients x weeks); hovering one shows the patient's
+    number and every weekly value, so a learner can read one patient's course."""
+    import numpy as np
+    import pandas as pd
+
+    n, w1 = values.shape
+    course = ["; ".join(f"w{w} {round(float(v), 1):g}" for w, v in enumerate(row) if not np.isnan(v)) for row in values]
+    lines = pd.DataFrame({"patient": np.repeat(patients, w1), "week": np.tile(np.arange(w1), n),
+                          "value": values.reshape(-1), "course": np.repeat(course, w1)}).dropna()
+    return a.Chart(_limit(lines, MAX_ROWS - w1)).mark_line(strokeWidth=1, opacity=0.35, color="#7f7f7f").encode(
+        x=x, y=y, detail="patient:N",
+        tooltip=[a.Tooltip("patient:N", title="patient"), a.Tooltip("course:N", title="value by week")])
+
+
+def _median_band(summary, x):
+    """The cohort's interquartile band and its weekly median as a line with points; hovering a point shows
+    that week's median, quartiles and patients still in follow-up."""
+    band = a.Chart(summary).mark_area(opacity=0.3, color="#4c78a8").encode(x=x, y="q25:Q", y2="q75:Q")
+    median = a.Chart(summary).mark_line(strokeWidth=3, color="#1f4e79", point={"size": 40, "color": "#1f4e79"}).encode(
+        x=x, y="median:Q", tooltip=["week:Q", a.Tooltip("median:Q", format=".1f", title="median"),
+                                    a.Tooltip("q25:Q", format=".1f", title="lower quartile"),
+                                    a.Tooltip("q75:Q", format=".1f", title="upper quartile"),
+                                    a.Tooltip("n:Q", title="patients in follow-up")])
+    return band, median
+
+
 def trajectories(frame, measure: str = "pain", *, patients: int = 40, seed: int = 0):
     """A sample of patients as thin lines, with the cohort's weekly median (thick line) and interquartile
     band: what a plan tends to do, and how much patients differ. ``measure``: pain, peg, function, pcs, mme."""
     import numpy as np
-    import pandas as pd
 
     from ..trajectories import wide
 
@@ -197,23 +198,16 @@ def trajectories(frame, measure: str = "pain", *, patients: int = 40, seed: int 
 
         raise PainkitError(f"measure: {measure!r} is not charted{did_you_mean(measure, _MEASURES)}; "
                            f"allowed: {', '.join(_MEASURES)}")
-    a = alt()
     title, domain = _MEASURES[measure]
     summary = _weekly_quartiles(frame, measure)
     w1 = len(summary)
     values = wide(frame, measure)
     k = max(0, min(patients, values.shape[0], (MAX_ROWS - w1) // w1))
     chosen = np.sort(np.random.default_rng(seed).choice(values.shape[0], size=k, replace=False))
-    lines = pd.DataFrame({"patient": np.repeat(chosen, w1), "week": np.tile(np.arange(w1), k),
-                          "value": values[chosen].reshape(-1).astype(float)}).dropna()
     scale = a.Scale(domain=domain) if domain else a.Undefined
     x = a.X("week:Q", title="week", scale=a.Scale(domain=[0, w1 - 1]))
-    thin = a.Chart(_limit(lines, MAX_ROWS - w1)).mark_line(strokeWidth=0.7, opacity=0.35, color="#7f7f7f").encode(
-        x=x, y=a.Y("value:Q", title=title, scale=scale), detail="patient:N")
-    band = a.Chart(summary).mark_area(opacity=0.3, color="#4c78a8").encode(x=x, y="q25:Q", y2="q75:Q")
-    median = a.Chart(summary).mark_line(strokeWidth=3, color="#1f4e79").encode(
-        x=x, y="median:Q", tooltip=["week:Q", a.Tooltip("median:Q", format=".1f"), a.Tooltip("q25:Q", format=".1f"),
-                                    a.Tooltip("q75:Q", format=".1f"), "n:Q"])
+    thin = _patient_lines(values[chosen].astype(float), chosen, x, a.Y("value:Q", title=title, scale=scale))
+    band, median = _median_band(summary, x)
     n_all = values.shape[0]
     return (thin + band + median).properties(
         title=[f"{title} over {w1 - 1} weeks: median (line) and IQR (band) of {n_all:,} synthetic patients",
@@ -234,7 +228,6 @@ def _share_rows(result):
 def responders(result):
     """Share of patients reaching each outcome (30% and 50% pain responders, function MCID, functional
     restoration, adverse events, dropout) with 95% Wilson intervals; one colour per plan for a comparison."""
-    a = alt()
     data = _limit(_share_rows(result))
     order = list(dict.fromkeys(data["label"]))
     y = a.Y("label:N", sort=order, title=None, axis=a.Axis(labelLimit=260))
@@ -258,16 +251,17 @@ def plan_comparison(result):
     difference of each outcome against the reference plan with its 95% interval (right)."""
     import pandas as pd
 
-    a = alt()
     medians = pd.concat([_weekly_quartiles(f, "pain").assign(plan=name) for name, f in result.frames.items()],
                         ignore_index=True)
     left = (a.Chart(_limit(medians)).mark_area(opacity=0.15).encode(
                 x=a.X("week:Q", title="week"), y=a.Y("q25:Q", title="pain (0-10): median and IQR",
                                                      scale=a.Scale(domain=[0, 10])), y2="q75:Q",
                 color=a.Color("plan:N", title="plan"))
-            + a.Chart(_limit(medians)).mark_line(strokeWidth=3).encode(
+            + a.Chart(_limit(medians)).mark_line(strokeWidth=3, point={"size": 30}).encode(
                 x="week:Q", y="median:Q", color="plan:N",
-                tooltip=["plan", "week:Q", a.Tooltip("median:Q", format=".1f")])).properties(width=300, height=220)
+                tooltip=["plan", "week:Q", a.Tooltip("median:Q", format=".1f", title="median pain"),
+                         a.Tooltip("q25:Q", format=".1f", title="lower quartile"),
+                         a.Tooltip("q75:Q", format=".1f", title="upper quartile")])).properties(width=300, height=220)
     diff = result.differences[result.differences["outcome"].isin(_SHARES)]
     diff = _limit(diff.assign(contrast=diff["plan"] + " - " + diff["reference"]))
     y = a.Y("label:N", sort=list(dict.fromkeys(diff["label"])), title=None, axis=a.Axis(labelLimit=260))
@@ -287,7 +281,6 @@ def case_coverage(table):
     """Heatmap of the case library: cases per setting (rows) and mechanism class (columns).
 
     ``table`` is ``painkit.cases.coverage()``; empty cells show where the curriculum has no case yet."""
-    a = alt()
     long = table.reset_index().melt(id_vars="setting", var_name="mechanism", value_name="cases")
     base = a.Chart(long).encode(
         x=a.X("mechanism:N", sort=list(table.columns), title=None, axis=a.Axis(labelAngle=0)),
@@ -302,7 +295,6 @@ def case_coverage(table):
 
 def class_accuracy(accuracy):
     """Workshop: share of learners at or above the pass score, per case (rows) and step (columns)."""
-    a = alt()
     base = a.Chart(accuracy).encode(x=a.X("step:N", title=None, axis=a.Axis(labelAngle=0)), y=a.Y("case:N", title=None))
     cells = base.mark_rect().encode(color=a.Color("passed:Q", title="passed", scale=a.Scale(domain=[0, 1], scheme="redyellowgreen")),
                                     tooltip=["case", "step", "attempts", a.Tooltip("mean_score:Q", format=".0f")])
@@ -312,7 +304,6 @@ def class_accuracy(accuracy):
 
 def class_wrong_mechanisms(wrong, top: int = 10):
     """Workshop: the most common wrong mechanism answers."""
-    a = alt()
     data = wrong.head(top).assign(label=lambda d: d["case"] + ": " + d["answer_label"])
     return a.Chart(data).mark_bar().encode(
         x=a.X("learners:Q", title="learners"), y=a.Y("label:N", sort="-x", title=None),
@@ -321,7 +312,6 @@ def class_wrong_mechanisms(wrong, top: int = 10):
 
 def class_plan_scores(plan_scores):
     """Workshop: distribution of plan-review scores per case."""
-    a = alt()
     return a.Chart(_limit(plan_scores)).mark_boxplot(extent="min-max").encode(
         x=a.X("score:Q", scale=a.Scale(domain=[0, 100]), title="plan score"), y=a.Y("case:N", title=None),
     ).properties(width=320, title="Plan scores")
@@ -329,7 +319,6 @@ def class_plan_scores(plan_scores):
 
 def class_findings(findings, top: int = 10):
     """Workshop: the plan-review findings triggered most often, coloured by severity."""
-    a = alt()
     return a.Chart(findings.head(top)).mark_bar().encode(
         x=a.X("times:Q", title="times triggered"), y=a.Y("code:N", sort="-x", title=None),
         color=a.Color("severity:N", scale=a.Scale(domain=["error", "warning", "info"], range=["#c0392b", "#e67e22", "#7f8c8d"])),
@@ -359,7 +348,6 @@ def branches(kept, revised, measure: str = "pain", *, week=None, patients: int =
     if values["plan kept"].shape != values["plan revised"].shape:
         raise PainkitError("kept, revised: the two branches must hold the same patients and weeks "
                            "(give frames from pk.simulate and pk.branch with the same cohort)")
-    a = alt()
     n, w1 = values["plan kept"].shape
     week = revised.attrs.get("branched_at", 0) if week is None else week
     k = max(0, min(patients, n, (MAX_ROWS - 2 * w1 - 1) // (2 * w1)))
@@ -370,14 +358,8 @@ def branches(kept, revised, measure: str = "pain", *, week=None, patients: int =
     panels = []
     for name, f in frames.items():
         summary = _weekly_quartiles(f, measure)
-        lines = pd.DataFrame({"patient": np.repeat(chosen, w1), "week": np.tile(np.arange(w1), k),
-                              "value": values[name][chosen].reshape(-1)}).dropna()
-        thin = a.Chart(lines).mark_line(strokeWidth=0.7, opacity=0.35, color="#7f7f7f").encode(
-            x=x, y=a.Y("value:Q", title=title, scale=scale), detail="patient:N")
-        band = a.Chart(summary).mark_area(opacity=0.3, color="#4c78a8").encode(x=x, y="q25:Q", y2="q75:Q")
-        median = a.Chart(summary).mark_line(strokeWidth=3, color="#1f4e79").encode(
-            x=x, y="median:Q", tooltip=["week:Q", a.Tooltip("median:Q", format=".1f"),
-                                        a.Tooltip("q25:Q", format=".1f"), a.Tooltip("q75:Q", format=".1f"), "n:Q"])
+        thin = _patient_lines(values[name][chosen], chosen, x, a.Y("value:Q", title=title, scale=scale))
+        band, median = _median_band(summary, x)
         rule = a.Chart(pd.DataFrame({"week": [week]})).mark_rule(strokeDash=[4, 3], color="#c0392b").encode(x="week:Q")
         panels.append((thin + band + median + rule).properties(title=name, width=300, height=220))
     return a.hconcat(*panels).resolve_scale(y="shared").properties(
@@ -409,7 +391,6 @@ def calibration_forest(table):
     published figure (black diamond) with its tolerance (grey bar: the published 95% CI, or +/-50% when none
     was published) and painkit's estimate (blue dot inside the tolerance, red cross outside), one panel per
     kind of figure so each has its own scale."""
-    a = alt()
     data = table.reset_index() if "target" not in table.columns else table.copy()
     data["kind"] = [_FOREST_KINDS.get(s, (s, ".3g", False))[0] for s in data["statistic"]]
     data["label"] = data["target"] + " (" + data["use"] + ")"
@@ -440,83 +421,9 @@ def calibration_forest(table):
                "painkit's virtual trial (dot)", "Educational model, not predictive."])
 
 
-# Accessible output: every chart shown in a notebook is a figure with a text description, the chart as
-# inline SVG (drawn offline by vl-convert) named by that description, and its data as a table.
-TABLE_ROWS = 60  # rows of a chart's data shown in its table (the rest is summarised)
-
-
-def _title(spec: dict) -> str:
-    title = spec.get("title") or ""
-    if isinstance(title, dict):
-        title = title.get("text", "")
-    if isinstance(title, list):
-        title = " ".join(map(str, title))
-    return str(title) or "Chart"
-
-
-def _encodings(spec: dict) -> list[str]:
-    """'y by x'-style phrases from every layer's x, y and colour channels (their titles or fields)."""
-    out: list[str] = []
-    for part in [spec, *spec.get("layer", []), *spec.get("hconcat", []), *spec.get("vconcat", []),
-                 *spec.get("concat", [])]:
-        enc = part.get("encoding") or {}
-        names = {}
-        for ch in ("x", "y", "color", "column", "row"):
-            e = enc.get(ch)
-            if isinstance(e, dict) and (e.get("title") or e.get("field")):
-                names[ch] = str(e.get("title") or e.get("field"))
-        if "y" in names and "x" in names:
-            phrase = f"{names['y']} by {names['x']}"
-            if any(p.startswith(phrase) for p in out):
-                continue
-            if "color" in names:
-                phrase += f", one colour per {names['color']}"
-            out.append(phrase)
-    return out
-
-
-def describe(spec: dict) -> str:
-    """A one-sentence text description of a Vega-Lite spec: title, what is plotted against what, rows."""
-    rows = sum(len(v) for v in (spec.get("datasets") or {}).values())
-    what = "; ".join(_encodings(spec))
-    return f"{_title(spec)}: {what or 'chart'}. Its data ({rows} rows) are in the table below the chart."
-
-
-def _table_html(spec: dict) -> str:
-    import pandas as pd
-    from html import escape
-
-    parts = []
-    for records in (spec.get("datasets") or {}).values():
-        frame = pd.DataFrame(records)
-        if frame.empty:
-            continue
-        frame = frame[[c for c in frame.columns if not str(c).startswith("_")]]
-        note = ""
-        if len(frame) > TABLE_ROWS:
-            note = f"<p>First {TABLE_ROWS} of {len(frame)} rows.</p>"
-            frame = frame.head(TABLE_ROWS)
-        frame.columns = [str(c).replace("_", " ") for c in frame.columns]
-        parts.append(frame.to_html(index=False, border=0, na_rep="-", float_format=lambda v: f"{v:.3g}",
-                                   classes="pk-chart-data") + note)
-    return "".join(parts) or f"<p>{escape('No data.')}</p>"
-
-
-def accessible_html(spec: dict) -> str:
-    """The figure HTML for one chart spec (see the section comment)."""
+def svg(chart) -> str:
+    """A chart as standalone SVG text (vl-convert, offline), for HTML pages saved to disk (the progress
+    report page), where no front end draws Vega-Lite. Loads vl-convert (a browser engine, ~90 MB) on first use."""
     import vl_convert
-    from html import escape
 
-    text = describe(spec)
-    # the drawing is hidden from screen readers (Vega's marks carry unnamed roles); the figure's name, its
-    # caption and the data table say what it shows
-    drawing = vl_convert.vegalite_to_svg(spec).replace("<svg ", "<svg aria-hidden='true' focusable='false' ", 1)
-    return (f"<figure class='pk-chart' role='group' aria-label='{escape(_title(spec))}' style='margin:0.5em 0'>"
-            f"<div role='img' aria-label='Chart: {escape(_title(spec))} (described below)'>{drawing}</div>"
-            f"<figcaption>{escape(text)}</figcaption>"
-            f"<details><summary>Show the chart's data as a table</summary>{_table_html(spec)}</details></figure>")
-
-
-def _render(spec: dict, **_meta: Any) -> dict:
-    """altair renderer 'painkit': the accessible figure as text/html (offline, JupyterLab and Voila)."""
-    return {"text/html": accessible_html(spec), "text/plain": f"<chart: {_title(spec)}>"}
+    return vl_convert.vegalite_to_svg(chart.to_json(), vl_version="5.20")

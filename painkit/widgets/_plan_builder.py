@@ -265,8 +265,7 @@ class PlanBuilder:
         from ..charts import plan_components
 
         self.score.value = f"<h4>Review score: {float(review.score):.0f}/100</h4>"
-        self.chart.outputs = ()
-        self.chart.append_display_data(plan_components(review))
+        self.chart.outputs = plan_components(review).outputs()  # the drawing, then its description and data
         shown = list(review.findings)
         if not self._comparing:  # the expert plan is quoted only after "Compare with the expert plan"
             hidden = [f for f in shown if f.code in KEY_QUOTES]

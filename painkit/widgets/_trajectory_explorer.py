@@ -281,8 +281,7 @@ class TrajectoryExplorer:
             return None
         self._show_error("")
         self.kept, self.revised, self.review = kept, revised, review
-        self.branch_charts.outputs = ()
-        self.branch_charts.append_display_data(charts.branches(kept, revised, self.measure.value))
+        self.branch_charts.outputs = charts.branches(kept, revised, self.measure.value).outputs()
         kept_summary, revised_summary = (score_trajectories(f).summary for f in (kept, revised))
         review = self.review = with_outcomes(review, kept_summary, revised_summary, weeks)
         a, b = (t.set_index("label") for t in (kept_summary, revised_summary))
@@ -353,9 +352,9 @@ class TrajectoryExplorer:
             return
         from ..charts import _charts as charts
 
-        self.charts.outputs = ()
-        self.charts.append_display_data(charts.trajectories(self.frame, self.measure.value))
-        self.charts.append_display_data(charts.responders(self.scores))
+        # each chart is two outputs: the drawing (front end) and its description with the data as a table
+        self.charts.outputs = (*charts.trajectories(self.frame, self.measure.value).outputs(),
+                               *charts.responders(self.scores).outputs())
 
 
 def _share(x: float) -> str:

@@ -42,7 +42,8 @@ def test_selecting_items_updates_plan_and_review(seen):
     expected = pk.review_plan(b.case, pk.Plan(["therapeutic_exercise", "cbt"]))
     assert b.review().score == expected.score and b.review().codes == expected.codes
     assert f"{expected.score}/100" in b.score.value
-    assert len(b.chart.outputs) == 1 and "<svg" in b.chart.outputs[0]["data"]["text/html"]  # drawn offline
+    drawing, text = b.chart.outputs  # the spec for the front end to draw, then its description and data table
+    assert drawing["data"]["application/vnd.vegalite.v5+json"]["datasets"] and "<table" in text["data"]["text/html"]
 
     b.boxes["nsaid_oral"].value = True  # a click, not select(): the review follows it
     assert set(b.plan.items) == {"nsaid_oral", "therapeutic_exercise", "cbt"}
@@ -198,7 +199,7 @@ def test_component_chart_has_one_bar_per_component():
     rows = chart.data.to_dict("records")
     assert [r["component"] for r in rows] == [c.replace("_", " ") for c in review.components]
     assert [r["score"] for r in rows] == [float(s) for s in review.components.values()]
-    assert f"{review.score}/100" in chart.title
+    assert f"{review.score}/100" in chart.to_dict()["title"]
 
 
 def test_comparison_follows_the_plan_once_shown():
@@ -246,4 +247,4 @@ def test_the_live_review_does_not_quote_the_expert_plan_before_compare():
     assert "also includes" not in b.findings.value                              # ...the page keeps it back
     assert "Part of the expert plan is not in yours" in b.score.value
     b.compare()
-    assert "also includes" in b.findings.value and len(b.chart.outputs) == 1
+    assert "also includes" in b.findings.value and len(b.chart.outputs) == 2  # the chart and its data table

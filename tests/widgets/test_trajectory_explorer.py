@@ -19,7 +19,7 @@ def test_run_shows_charts_summary_and_a_patient():
     assert "education" in x.widget.children[0].value and "not predictive" in x.widget.children[0].value
     scores = x.run()
     assert scores is not None and len(x.frame) == 1000 * 13          # default cohort: 1000 x (weeks 0..12)
-    assert len(x.charts.outputs) == 2 and "pain reduced by" in x.summary.value
+    assert len(x.charts.outputs) == 4 and "pain reduced by" in x.summary.value  # two charts, each with its table
     assert x.reading is not None and x.reading.visits["week"].tolist() == [0, 4, 8, 12]
     assert f"Patient {x.reading.patient}" in x.patient_table.value
 
@@ -122,7 +122,7 @@ def test_revise_and_continue_show_both_branches_and_record_the_review():
     assert x.kept is x.frame                                       # the run already reached week 12
     head = lambda f: f[f["week"] <= 4].reset_index(drop=True).astype({"adverse_event": object})  # noqa: E731
     pd.testing.assert_frame_equal(head(x.kept), head(x.revised))   # the same patients up to the visit
-    assert len(x.branch_charts.outputs) == 1 and "plan kept" in x.branch_summary.value
+    assert len(x.branch_charts.outputs) == 2 and "plan kept" in x.branch_summary.value
     assert f"Revision review: {review.score}/100" in x.revision_feedback.value
 
 
