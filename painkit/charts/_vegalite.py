@@ -187,7 +187,7 @@ class _Spec:
         spec["datasets"] = datasets
         # marks and axes stay out of the accessibility tree (unnamed roles); the drawing as a whole is named
         # by the description, and the data follow as a table (see _access.accessible_html)
-        spec["config"] = {"aria": False}
+        spec["config"] = {"aria": False, "mark": {"aria": False}}
         spec.setdefault("description", describe(spec))
         return spec
 
