@@ -261,7 +261,7 @@ def plan_comparison(result):
                 x="week:Q", y="median:Q", color="plan:N",
                 tooltip=["plan", "week:Q", a.Tooltip("median:Q", format=".1f", title="median pain"),
                          a.Tooltip("q25:Q", format=".1f", title="lower quartile"),
-                         a.Tooltip("q75:Q", format=".1f", title="upper quartile")])).properties(width=300, height=220)
+                         a.Tooltip("q75:Q", format=".1f", title="upper quartile")])).properties(width=260, height=220)
     diff = result.differences[result.differences["outcome"].isin(_SHARES)]
     diff = _limit(diff.assign(contrast=diff["plan"] + " - " + diff["reference"]))
     y = a.Y("label:N", sort=list(dict.fromkeys(diff["label"])), title=None, axis=a.Axis(labelLimit=260))
@@ -272,7 +272,8 @@ def plan_comparison(result):
                  x=x, tooltip=["contrast", "label", a.Tooltip("difference:Q", format="+.1%"),
                                a.Tooltip("lower:Q", format="+.1%"), a.Tooltip("upper:Q", format="+.1%")])
              + a.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="gray", strokeDash=[4, 3]).encode(x="zero:Q")
-             ).properties(width=280, height=a.Step(22))
+             ).properties(width=220, height=a.Step(22))
+    # at most ~870 px wide: wider charts scroll inside JupyterLab's output area, a region keyboards cannot reach
     return a.hconcat(left, right).resolve_scale(color="independent").properties(
         title=["Same synthetic patients on each plan (paired)", "Educational model, not predictive."])
 
