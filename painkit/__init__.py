@@ -3,7 +3,7 @@
 painkit is for education only. It is not for clinical decisions about real patients.
 
 The public API is re-exported here and loaded lazily (PEP 562): ``import painkit`` stays fast, and
-altair or ipywidgets are imported only when a chart or widget is first used.
+pandas or ipywidgets are imported only when a table, chart or widget is first used.
 """
 from __future__ import annotations
 

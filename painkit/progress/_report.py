@@ -206,7 +206,7 @@ class Report:
                 "minutes_on_task": float(self.time_on_task["minutes"].sum())}
 
     def charts(self) -> dict:
-        """altair charts by name: coverage, curriculum topics; scores and time when there are attempts."""
+        """Vega-Lite charts by name: coverage, curriculum topics; scores and time when there are attempts."""
         from ..charts import _charts as charts
 
         out = {"coverage": charts.progress_coverage(self.coverage)}

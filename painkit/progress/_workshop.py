@@ -150,7 +150,7 @@ class ClassSummary:
     pass_score: float
 
     def charts(self) -> dict:
-        """altair charts of each table (built on demand; charts are never needed for the numbers)."""
+        """Vega-Lite charts of each table (built on demand; charts are never needed for the numbers)."""
         from ..charts import _charts as charts
 
         return {"accuracy": charts.class_accuracy(self.accuracy),

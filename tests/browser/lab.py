@@ -49,7 +49,7 @@ CHARTS_JS = """el => [...el.querySelectorAll("svg.marks, img[src^='data:image/sv
 
 
 def drawn_charts(locator) -> int:
-    """Charts that really drew inside ``locator`` with no network: altair's SVG (inline, or as an image
+    """Charts that really drew inside ``locator`` with no network: Vega's SVG (drawn by the front end, inline, or as an image
     as JupyterLab shows the image/svg+xml output), a PNG, or a canvas."""
     return locator.evaluate(CHARTS_JS)
 
