@@ -21,6 +21,33 @@ DIFFICULTIES = ("introductory", "intermediate", "advanced")
 Filter = Union[str, Iterable[str], None]
 
 
+# index rows of case files already read in this process, by (file, folder, modification time, size): a
+# notebook asks for the index several times (filters, the case picker) and reading 40+ YAML cases takes ~1 s
+_ROW_CACHE: dict[tuple, dict] = {}
+
+
+def _row(path: Path, folder: Path) -> dict:
+    """The index row of one case file (CaseError when it does not load); cached until the file changes."""
+    try:
+        stat = path.stat()
+        key: tuple = (str(path.resolve()), str(folder), stat.st_mtime_ns, stat.st_size)
+    except OSError:  # a broken link: safe_read_case says so, naming the file
+        key = (str(path), str(folder), None, None)
+        _ROW_CACHE.pop(key, None)
+    if key not in _ROW_CACHE:
+        case = safe_read_case(path, folder)
+        graded = [m for m in MECHANISMS if case.key.mechanisms.get(m, "unlikely") != "unlikely"]
+        _ROW_CACHE[key] = {
+            "id": case.id, "title": case.title, "setting": case.setting,
+            "mechanisms": graded, "primary": case.key.primary, "mixed": len(graded) > 1,
+            "conditions": list(case.conditions), "topics": list(case.topics),
+            "population": populations_for(case.patient.age, [c.id for c in case.comorbidities], case.population),
+            "difficulty": case.difficulty,
+        }
+    # lists copied: a caller editing its index never changes the cache
+    return {k: list(v) if isinstance(v, list) else v for k, v in _ROW_CACHE[key].items()}
+
+
 def _rows(folder: str | Path | None, problems: list[str]) -> list[dict]:
     """One row per case that loads; the problems of those that do not go to ``problems``."""
     rows: list[dict] = []
@@ -29,19 +56,10 @@ def _rows(folder: str | Path | None, problems: list[str]) -> list[dict]:
             if any(r["id"] == path.stem for r in rows):
                 continue  # an earlier folder ($PAINKIT_CASES) overrides the shipped case
             try:
-                case = safe_read_case(path, d)
+                rows.append(_row(path, d))
             except CaseError as exc:
                 problems.extend(exc.problems)
                 continue
-            graded = [m for m in MECHANISMS if case.key.mechanisms.get(m, "unlikely") != "unlikely"]
-            rows.append({
-                "id": case.id, "title": case.title, "setting": case.setting,
-                "mechanisms": graded, "primary": case.key.primary, "mixed": len(graded) > 1,
-                "conditions": list(case.conditions), "topics": list(case.topics),
-                "population": populations_for(case.patient.age, [c.id for c in case.comorbidities],
-                                              case.population),
-                "difficulty": case.difficulty,
-            })
     return rows
 
 

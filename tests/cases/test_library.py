@@ -90,3 +90,19 @@ def test_index_columns_and_coverage_chart(index):
                                    "population", "difficulty"]
     chart = pk.charts.case_coverage(coverage(index))
     assert chart.to_dict()["layer"]
+
+
+def test_index_follows_a_case_file_edited_after_it_was_read(tmp_path):
+    """Rows are cached per file (a notebook asks for the index several times), never past an edit."""
+    source = (REPO_CASES / "lbp-chronic.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "lbp-chronic.yaml"
+    path.write_text(source, encoding="utf-8")
+    first = case_index(tmp_path)
+    assert first.loc[0, "difficulty"] != "advanced"
+    first.loc[0, "topics"].append("edited by the caller")        # a caller's change stays in its own frame
+    data = yaml.safe_load(source)
+    data["difficulty"] = "advanced"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    again = case_index(tmp_path)
+    assert again.loc[0, "difficulty"] == "advanced"
+    assert "edited by the caller" not in again.loc[0, "topics"]
