@@ -97,7 +97,7 @@ def voila(home: str, preheat: bool):
     port = _port()
     env = dict(os.environ, PAINKIT_HOME=home, PAINKIT_LEARNER="bench", JUPYTER_PATH=str(VOILA_DIR),
                JUPYTER_CONFIG_PATH=str(VOILA_DIR))
-    extra = ["--VoilaConfiguration.preheat_kernel=True", "--VoilaKernelManager.preheat_denylist=['educator']"] \
+    extra = ["--VoilaConfiguration.preheat_kernel=True", "--VoilaKernelManager.preheat_denylist=educator"] \
         if preheat else []
     server = subprocess.Popen([sys.executable, "-m", "voila", str(ROOT / "notebooks"), "--no-browser",
                                f"--port={port}", "--Voila.ip=127.0.0.1", *extra], env=env,
