@@ -82,7 +82,10 @@ def lrs_config() -> Optional[LrsConfig]:
         from .. import _yamlio as yamlio
 
         where = str(config_path())
-        data = yamlio.read(config_path())
+        try:
+            data = yamlio.read(config_path())
+        except yamlio.YamlError as exc:  # a syntax error: line, column and what to do, never a traceback
+            raise ProgressError(f"{where}: {exc}") from None
         if not isinstance(data, dict):
             raise ProgressError(f"{where}: found {type(data).__name__}; allowed: a mapping with keys "
                                 f"{', '.join(CONFIG_KEYS)}")
