@@ -112,7 +112,7 @@ class Intervention(_Strict):
     classes: list[str] = Field(default_factory=list, description="Drug classes (drug_names.yaml).")
     mechanisms: dict[Mechanism, Evidence] = Field(default_factory=dict)
     evidence_source: str = Field(min_length=1)
-    line: Literal["first", "second", "third", "specialist", "adjunct", "co_prescription"]
+    line: Literal["first", "second", "third", "specialist", "adjunct", "co_prescription", "not_analgesic"]
     indications: list[str] = Field(default_factory=list)
     contraindications: list[Contraindication] = Field(default_factory=list)
     not_recommended: list[NotRecommended] = Field(default_factory=list)
@@ -123,6 +123,14 @@ class Intervention(_Strict):
     long_acting: bool = False
     simulation: Simulation
     source: str = Field(min_length=1)
+    status: Optional[str] = Field(None, description="verified | partial | unverified | teaching_assumption.")
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and v not in yamlio.STATUSES:
+            raise ValueError(f"status {v!r} is not one of {', '.join(yamlio.STATUSES)}")
+        return v
 
     @property
     def is_opioid(self) -> bool:
