@@ -24,6 +24,10 @@ def _feedback():
     return pk.check_answer(pk.load_case(CASE), ["nociceptive"])
 
 
+def _plan_review():
+    return pk.review_plan(pk.load_case(CASE), pk.expert_plan(CASE))
+
+
 def _trajectory_scores():
     return pk.score_trajectories(pk.simulate(CASE, pk.expert_plan(CASE), n_patients=40, weeks=8, seed=1))
 
@@ -50,7 +54,7 @@ def _report(tmp_path):
         return build_report(store.attempts(answers=False), "ana")
 
 
-RESULTS = {"Score": _score, "MechanismAssessment": _assessment, "Feedback": _feedback,
+RESULTS = {"Score": _score, "MechanismAssessment": _assessment, "Feedback": _feedback, "PlanReview": _plan_review,
            "TrajectoryScores": _trajectory_scores, "PlanComparison": _comparison, "VirtualTrial": _trial,
            "RevisionReview": _revision, "Report": _report}
 
