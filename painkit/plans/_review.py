@@ -146,6 +146,19 @@ class PlanReview:
         """Findings as a DataFrame (severity, code, message, source, component, items)."""
         return findings_frame(self.findings)
 
+    @property
+    def summary(self):
+        """One-row DataFrame: case, score, each component's score, errors, warnings, MME/day."""
+        import pandas as pd
+
+        return pd.DataFrame([{"case": self.case_id, "score": self.score, **self.components,
+                              "errors": len(self.errors), "warnings": len(self.warnings),
+                              "mme": self.mme.total if self.mme is not None else None}])
+
+    def print_summary(self) -> None:
+        """Print the review as a learner reads it (score, components, findings)."""
+        print(repr(self))
+
     def components_frame(self):
         """Components as a DataFrame (component, score, weight) for charts."""
         import pandas as pd
