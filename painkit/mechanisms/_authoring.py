@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..cases import GRADES, MECHANISMS, REPO_CASES, Case, case_files
 from ..cases import validate_cases as _schema_problems
@@ -18,9 +19,22 @@ from ._classify import InsufficientFindings, Reason, classify
 from ._criteria import entry_findings, meets
 
 
+def _word(value: Any) -> str:
+    if value is None:
+        return "not assessed"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return f"{value:g}"
+
+
 def _said(reasons: list[Reason]) -> str:
-    """Criteria as 'label: value' (short: the case's notes are left out)."""
-    return "; ".join(f"{r.label}: {r.value_text}" for r in reasons)
+    """The findings behind criteria as 'finding_field: value', the names an author edits under ``findings:``
+    (short: the case's notes and the criteria's wording are left out)."""
+    parts = [f"{name}: {_word(v)}" for r in reasons
+             for name, v in (r.value.items() if isinstance(r.value, dict) else [(r.finding, r.value)])]
+    return "; ".join(dict.fromkeys(parts))
 
 
 def key_problems(case: Case) -> list[str]:

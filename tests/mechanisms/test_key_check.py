@@ -48,7 +48,7 @@ def test_a_grade_above_what_the_findings_meet_names_the_unmet_criterion():
     assert len(problems) == 1
     line = problems[0]
     assert line.startswith("key.mechanisms.neuropathic: the key says 'probable' but the findings give 'possible'")
-    assert "Sensory signs in the same neuroanatomically plausible distribution: no" in line
+    assert "sensory_signs_in_same_distribution: no; lesion_confirmed_by_test: no" in line  # the fields to edit
     assert "NeuPSIG 'probable neuropathic' is not met" in line
 
 
