@@ -31,11 +31,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)
 
 # Learners work on copies (my-notebooks/, git-ignored; existing copies are never overwritten) in a JupyterLab
-# with autosave off (deploy/lab/overrides.json), so Run All never writes outputs into the tracked notebooks/.
+# rooted there with autosave off (deploy/lab/overrides.json, read by this command only), so Run All never
+# writes outputs into the tracked notebooks/.
 LEARNER_DIR := my-notebooks
 lab: $(STAMP)
 	$(BIN)/python tools/lab_setup.py --dest $(LEARNER_DIR)
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/$(LEARNER_DIR) $(CURDIR)/$(LEARNER_DIR)/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
+	$(BIN)/jupyter lab --LabApp.app_settings_dir=$(CURDIR)/deploy/lab --ServerApp.root_dir=$(CURDIR)/$(LEARNER_DIR) \
+	  $(CURDIR)/$(LEARNER_DIR)/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
 
 test: $(STAMP) $(CHROMIUM) $(CHP) $(AXE) $(LRS)
 	$(BIN)/lint-imports --no-cache

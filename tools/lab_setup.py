@@ -1,59 +1,35 @@
-"""Set up JupyterLab for a learner so that running notebooks never writes into the git-tracked course files.
+"""Give a learner their own copies of the course notebooks, so running them never writes into git-tracked files.
 
-``make lab`` runs this before starting JupyterLab. It does two things, the way course repositories usually
-keep their tracked notebooks clean:
+``make lab`` runs this, then starts JupyterLab rooted at the copies with autosave off. Together they keep the
+tracked notebooks clean, the way course repositories usually do:
 
 1. **Learners work on copies.** Every notebook of ``notebooks/`` is copied into ``my-notebooks/`` (ignored by
    git) when the copy does not exist yet; a copy that exists is never overwritten, so a learner's answers and
-   outputs survive ``git pull`` and the next ``make lab``. JupyterLab is then started with ``my-notebooks/``
-   as its root, so the tracked originals are not even in its file browser. When an original has changed
-   since the copy was made, this script says so (delete or rename the copy to get the new version).
-2. **Autosave is off** for this JupyterLab (``deploy/lab/overrides.json``, installed as the application's
-   ``settings/overrides.json`` in the environment, so it applies to this environment only): "Run All" no
-   longer writes outputs into a notebook until the learner saves it.
+   outputs survive ``git pull`` and the next ``make lab``. JupyterLab is started with ``my-notebooks/`` as its
+   root, so the tracked originals are not even in its file browser. When an original has changed since the
+   copy was made, this script says so (delete or rename the copy to get the new version).
+2. **Autosave is off** in that JupyterLab: ``make lab`` passes ``--LabApp.app_settings_dir=deploy/lab``, whose
+   ``overrides.json`` sets ``autosave: false``. Only ``make lab`` reads it; the environment (and a JupyterHub
+   using it) keeps JupyterLab's defaults. "Run All" then writes nothing until the learner saves.
 
-    python tools/lab_setup.py [--prefix PREFIX] [--source notebooks] [--dest my-notebooks]
+    python tools/lab_setup.py [--source notebooks] [--dest my-notebooks]
 """
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OVERRIDES = ROOT / "deploy" / "lab" / "overrides.json"
+SETTINGS = ROOT / "deploy" / "lab"  # JupyterLab's app_settings_dir for make lab: overrides.json
 SOURCE = ROOT / "notebooks"
 DEST = ROOT / "my-notebooks"
 
 
-def overrides_path(prefix: str | Path = sys.prefix) -> Path:
-    """Where JupyterLab reads setting overrides for the environment at ``prefix`` (its application directory's
-    ``settings/overrides.json``)."""
-    return Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-
-
-def install_overrides(prefix: str | Path = sys.prefix) -> Path:
-    """Merge painkit's overrides into the environment's ``overrides.json`` (other settings there are kept)."""
-    target = overrides_path(prefix)
-    ours = json.loads(OVERRIDES.read_text(encoding="utf-8"))
-    try:
-        current = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        current = {}
-    if not isinstance(current, dict):
-        current = {}
-    for plugin, settings in ours.items():
-        current[plugin] = {**current.get(plugin, {}), **settings}
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
-    return target
-
-
 def learner_copies(source: Path = SOURCE, dest: Path = DEST) -> tuple[list[Path], list[Path]]:
     """Copy each notebook of ``source`` (subfolders included) into ``dest`` unless a copy exists; return
-    (copied, originals changed since the learner's copy). Existing copies are never touched."""
+    (copied, copies whose original has changed since). Existing copies are never touched."""
     copied, changed = [], []
     for original in sorted(source.rglob("*.ipynb")):
         if ".ipynb_checkpoints" in original.parts:
@@ -71,14 +47,16 @@ def learner_copies(source: Path = SOURCE, dest: Path = DEST) -> tuple[list[Path]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prefix", default=sys.prefix, help="environment to configure (default: this Python's)")
     parser.add_argument("--source", type=Path, default=SOURCE, help="the course notebooks (default: notebooks/)")
     parser.add_argument("--dest", type=Path, default=DEST, help="the learner's copies (default: my-notebooks/)")
     args = parser.parse_args(argv)
-    target = install_overrides(args.prefix)
-    copied, changed = learner_copies(args.source, args.dest)
-    print(f"JupyterLab autosave is off ({target}); save with Ctrl+S when you want to keep your work.")
-    print(f"Your notebooks are copies in {args.dest}/ ({len(copied)} new); the course's originals stay untouched.")
+    try:
+        copied, changed = learner_copies(args.source, args.dest)
+    except OSError as exc:
+        print(f"lab_setup: cannot copy the notebooks into {args.dest}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Your notebooks are copies in {args.dest}/ ({len(copied)} new); the course's originals stay untouched. "
+          f"Autosave is off: save with Ctrl+S to keep your work.")
     for copy in changed:
         print(f"  the course has a newer {copy.relative_to(args.dest)}: delete or rename your copy to get it")
     return 0
