@@ -61,7 +61,7 @@ class CasePicker:
         found = self.matches()
         self.results.options = [(f"{r['title']} ({r['setting']}, {r['difficulty']})", r["id"])
                                 for _, r in found.iterrows()]
-        self.count.value = f"<p>{len(found)} of {len(self.index)} cases match.</p>" + _unreadable(self.problems)
+        self.count.value = f"<p>{len(found)} of {len(self.index)} cases match.</p>" + unreadable_note(self.problems)
         if not len(found):
             self.count.value += "<p><i>No case matches all of these; set a filter back to 'any'.</i></p>"
 
@@ -94,7 +94,7 @@ def _note(text: str):
     return w.HTML(value=f"<p><i>{html.escape(text)}</i></p>")
 
 
-def _unreadable(problems: list[str]) -> str:
+def unreadable_note(problems: list[str]) -> str:
     """A note naming the case files left out because they could not be read (one bad file never hides the
     others); the educator's ``python -m painkit validate`` says what is wrong in each."""
     files = sorted({Path(p.split(": ", 1)[0]).name for p in problems})

@@ -108,3 +108,13 @@ def test_a_syntax_error_in_a_scenario_file_names_its_line(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "bad.yaml: not valid YAML: line 2, column 1: a tab character" in result.stdout + result.stderr
+
+
+def test_case_choice_dropdown_lists_the_library_and_names_the_unreadable_file(one_broken_folder):
+    from painkit.widgets import CaseChoice, PlanBuilder
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        choice = CaseChoice(lambda cid: PlanBuilder(cid, on_attempt=lambda a: None), "lbp-chronic")
+    assert len(choice.picker.options) == len(list(REPO_CASES.glob("*.yaml")))
+    assert "could not be read and are not listed: tab-indent.yaml" in choice.note.value
