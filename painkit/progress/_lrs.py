@@ -69,18 +69,20 @@ def post(config: LrsConfig, statements: list[dict]) -> None:
 
 
 def _statements(store: ProgressStore, uids: list[str], homepage: Optional[str]) -> dict[str, dict]:
-    """The xAPI statement of each attempt, by attempt uid."""
-    from ._exports import COLUMNS, to_frame
+    """The xAPI statement of each attempt, by attempt uid (built from the store's rows without pandas: the
+    sender runs beside the learner's kernel and must stay light)."""
     from ._store import _SQL_COLUMNS
-    from ._xapi import statements
+    from ._xapi import from_rows
 
+    names = ("uid", "learner", "case", "step", "answer", "score", "started", "finished")
     marks = ",".join("?" * len(uids))
-    sql = (f"SELECT {', '.join(_SQL_COLUMNS[c] for c in COLUMNS)} FROM attempts a JOIN learners l"
+    sql = (f"SELECT {', '.join(_SQL_COLUMNS[c] for c in names)} FROM attempts a JOIN learners l"
            f" ON l.id = a.learner_id WHERE a.uid IN ({marks})")
     with store._lock:
-        rows = store._connection().execute(sql, uids).fetchall()
-    frame = to_frame(rows, columns=COLUMNS)
-    return dict(zip(frame["uid"], statements(frame, homepage=homepage)))
+        rows = [dict(zip(names, r)) for r in store._connection().execute(sql, uids).fetchall()]
+    for row in rows:
+        row["answer"] = json.loads(row["answer"])
+    return dict(zip((r["uid"] for r in rows), from_rows(rows, homepage=homepage)))
 
 
 @dataclass(frozen=True)
