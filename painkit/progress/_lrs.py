@@ -1,11 +1,11 @@
 """Live learning records: send the outbox to the institution's LRS in the background, with retries.
 
 ``LrsSender`` is a daemon thread with its own connection to the progress store: it takes due rows from the
-outbox (``_outbox``), turns their attempts into xAPI statements (the export's ``_xapi.statements``, so the
-LRS holds exactly what ``export --xapi`` writes), POSTs them in batches to ``<endpoint>statements`` and
-marks them sent. A failed batch waits ``backoff(tries)`` seconds (exponential, jittered, capped) before
-the next try, and the sender does not try the LRS again before then, even for newly queued rows; an
-offline learner or a down LRS loses nothing, since rows stay queued in the store file.
+outbox (``_outbox``), turns their attempts into xAPI statements (the export's builder,
+``_xapi.from_rows``, so the LRS holds exactly what ``export --xapi`` writes), POSTs them in batches to
+``<endpoint>statements`` and marks them sent. A failed batch waits ``backoff(tries)`` seconds (exponential,
+jittered, capped) before the next try, and the sender does not try the LRS again before then, even for
+newly queued rows; an offline learner or a down LRS loses nothing, since rows stay queued in the store file.
 A batch the LRS refuses as a whole (HTTP 400/409) is split until the refused statement is found alone,
 which is then marked rejected. Recording an attempt never waits for the network: the widget's write
 only adds a row and wakes the thread. ``python -m painkit lrs status|flush``.
