@@ -227,6 +227,10 @@ def hub_launches(api_url: str, token: str) -> Iterator[tuple[str, Mapping[str, A
     claims (a user launched from two LMS links gives two)."""
     import requests
 
+    if not api_url.startswith(("http://", "https://")):
+        raise LtiError(f"Hub API address: found {api_url[:60]!r}; allowed: an http:// or https:// address such as "
+                       "http://127.0.0.1:8081/hub/api")
+
     s = requests.Session()
     s.headers["Authorization"] = f"token {token}"
 
