@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from .errors import PainkitError
+
 # libyaml's C loader when PyYAML was built with it (the wheels are): same safety, ~10x faster.
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 1_000_000  # a real case file is a few kB
@@ -31,7 +33,7 @@ MAX_NODES = 200_000  # expanded nodes (aliases counted as copies); a real case h
 STATUSES: tuple[str, ...] = ("verified", "partial", "unverified", "teaching_assumption")
 
 
-class YamlError(ValueError):
+class YamlError(PainkitError, ValueError):
     """The text is not safe, well-formed YAML; the message says why (without the file name)."""
 
 

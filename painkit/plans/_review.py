@@ -93,7 +93,7 @@ def _stop_list(stop: Optional[Sequence[str]]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def expert_plan(case: "Case") -> Plan:
+def expert_plan(case: "Case | str") -> Plan:
     """The plan in the case's key (recommended items, ``key.opioids`` and the medications ``key.stop``s)."""
     case = _as_case(case)
     return Plan(case.key.plan, opioids=case.key.opioids or None, notes="expert plan", stop=case.key.stop or None)

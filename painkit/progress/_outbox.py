@@ -135,6 +135,14 @@ def next_due(store: Any) -> Optional[datetime]:
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
+def next_retry(store: Any) -> Optional[datetime]:
+    """When the earliest failed row (one that was tried before) may be tried again (None when none waits)."""
+    with store._lock:
+        row = store._connection().execute(
+            "SELECT MIN(next_try) FROM outbox WHERE sent IS NULL AND rejected = 0 AND tries > 0").fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
 def mark_sent(store: Any, uids: Iterable[str]) -> None:
     when = _now()
     with store._transaction() as cur:

@@ -310,7 +310,7 @@ _STYLE = ("<style>.pk-report{font-family:system-ui,sans-serif;max-width:60em;lin
           ".pk-table td:nth-child(2){min-width:18em}</style>")
 
 
-def build_report(frame, learner: Optional[str] = None, *, comp_map: Optional[dict] = None,
+def build_report(frame: "pd.DataFrame", learner: Optional[str] = None, *, comp_map: Optional[dict] = None,
                  tags: Optional[dict[str, CaseTags]] = None) -> Report:
     """A Report from an attempts DataFrame (``ProgressStore.attempts()`` or ``exports.read_export()``)."""
     comp_map = comp_map or load_map()
