@@ -236,7 +236,9 @@ class Report:
             out["time"] = charts.progress_time(self.time_on_task)
         return out
 
-    def _body(self) -> str:
+    def _body(self, figures: Optional[str] = None) -> str:
+        """The report as HTML; ``figures`` in place of the charts drawn as inline SVG (vl-convert), which only
+        the saved page needs (in a notebook the front end draws them: see ``_ipython_display_``)."""
         from ..charts import svg
 
         s = self._headline()
@@ -254,7 +256,8 @@ class Report:
                  "steps (an instrument form counts for <i>assessment</i>). The same answer submitted twice "
                  "within a minute counts once.</p>")
         head += self._next_html()
-        figures = "".join(f"<figure>{svg(ch)}</figure>" for ch in self.charts().values())
+        if figures is None:
+            figures = "".join(f"<figure>{svg(ch)}</figure>" for ch in self.charts().values())
         cov = self.coverage[["domain_title", "title", "status", "cases_done", "target", "coverage", "attempts",
                              "mean_score", "cases_available"]]
         tables = [("Domains", self.domains[["title", "competencies", "covered", "coverage"]].rename(
@@ -288,6 +291,15 @@ class Report:
 
     def _repr_html_(self) -> str:
         return self._body()
+
+    def _ipython_display_(self) -> None:
+        """In a notebook: the report, then its charts drawn by the front end (tooltips, and no drawing engine
+        loaded into the kernel: ~90 MB and 2 s), each with its description and data table."""
+        from IPython.display import HTML, display
+
+        display(HTML(self._body(figures="<p>The charts follow the tables.</p>")))
+        for chart in self.charts().values():
+            display(chart)
 
     def to_html(self, path: Union[str, Path, None] = None) -> str:
         """A complete self-contained HTML page (no scripts, no network); written to ``path`` if given."""

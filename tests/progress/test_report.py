@@ -277,3 +277,21 @@ def test_what_next_links_each_competency_to_its_notebook(tmp_path):
     html = rep.to_html()
     assert "<a href='03_mechanisms.ipynb'>03_mechanisms</a>" in html
     assert "still to do (notebook)" in html and "plan (04_multimodal_plan)" in html
+
+
+def test_report_in_a_notebook_leaves_drawing_its_charts_to_the_browser(hand_report, monkeypatch):
+    """Shown in a notebook, the report's charts are Vega-Lite for the front end (tooltips), never SVG drawn
+    in the kernel by vl-convert (about 90 MB and 2 s); the saved page keeps its inline SVG."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import painkit.charts
+
+    monkeypatch.setattr(painkit.charts, "svg", lambda chart: pytest.fail("SVG drawn in the kernel"))
+    shown: list[dict] = []
+    monkeypatch.setattr(InteractiveShell.instance().display_pub, "publish",
+                        lambda data, metadata=None, **kw: shown.append(data))
+    hand_report._ipython_display_()
+    assert "self-study report" in shown[0]["text/html"]
+    drawn = [d for d in shown if "application/vnd.vegalite.v5+json" in d]
+    assert len(drawn) == 4                            # coverage, curriculum, scores, time
+    assert sum("<table" in d.get("text/html", "") for d in shown[1:]) == 4  # each chart's data as a table
