@@ -24,6 +24,11 @@ MIMETYPE = "application/vnd.vegalite.v5+json"
 # no "..." actions menu (its links leave the machine) and SVG, whose nodes carry the chart's name for screen
 # readers and can be found by tests
 EMBED_OPTIONS = {"actions": False, "renderer": "svg"}
+# JupyterLab's and Voila's Vega renderer, after drawing, stores a PNG of the chart in the output unless one is
+# there; Voila's output model cannot take it and shows "Javascript Error: e.setData is not a function" under
+# every chart, and JupyterLab would save a PNG per chart into the notebook. A 1x1 transparent PNG stops both
+# (front ends without Vega show nothing for it; the description and data table follow every chart).
+PLACEHOLDER_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
 class _UndefinedType:
@@ -197,7 +202,7 @@ class _Spec:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
         """The chart alone, for the front end to draw (JupyterLab and Voila, offline)."""
         spec = self.to_dict()
-        return ({MIMETYPE: spec, "text/plain": f"<chart: {title_of(spec)}>"},
+        return ({MIMETYPE: spec, "image/png": PLACEHOLDER_PNG, "text/plain": f"<chart: {title_of(spec)}>"},
                 {MIMETYPE: {"embed_options": dict(EMBED_OPTIONS)}})
 
     def outputs(self) -> tuple[dict, dict]:

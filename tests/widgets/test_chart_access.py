@@ -37,6 +37,7 @@ def test_a_chart_is_a_vegalite_spec_then_its_description_and_data_table():
     assert drawing["metadata"][VEGALITE]["embed_options"]["actions"] is False  # no menu linking off the machine
     assert spec["description"].startswith("Plan review:")                # names the drawing for a screen reader
     assert "text/html" not in drawing["data"]                            # else JupyterLab would show HTML instead
+    assert drawing["data"]["image/png"]        # so the Vega renderer stores no PNG of its own (Voila's fails)
     html = text["data"]["text/html"]
     assert spec["description"] in html.replace("&#x27;", "'") and "<table" in html
     assert "mechanism fit" in html                                      # the five components as table rows
