@@ -54,4 +54,6 @@ def test_trajectory_chart_shows_a_weeks_median_on_hover_in_app_mode(page, voila_
     tip = _hover_shows_median(page)
     assert "median" in tip and "week" in tip
     _check_named_with_table(page)
+    # the Vega renderer ran to its end (it once failed after drawing: "Javascript Error: e.setData ...")
+    assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     assert [u for u in requests if not u.startswith(LOCAL)] == []
