@@ -1,4 +1,4 @@
-"""How long `import painkit` takes in a fresh interpreter (target: under 0.3 s; altair and ipywidgets
+"""How long `import painkit` takes in a fresh interpreter (target: under 0.3 s; pandas and ipywidgets
 are imported lazily). Prints the median of several runs."""
 from __future__ import annotations
 
