@@ -11,7 +11,7 @@ def title_of(spec: dict) -> str:
     if isinstance(title, dict):
         title = title.get("text", "")
     if isinstance(title, list):
-        title = " ".join(map(str, title))
+        title = ". ".join(str(t).rstrip(". ") for t in title if str(t).strip())
     return str(title) or "Chart"
 
 
@@ -27,8 +27,9 @@ def _parts(spec: dict) -> list[dict]:
 
 
 def _encodings(spec: dict) -> list[str]:
-    """'y by x'-style phrases from every view's x, y and colour channels (their titles or fields)."""
-    out: list[str] = []
+    """'y by x'-style phrases from every view's x, y and colour channels (their titles or fields); views whose
+    y has no title (a band's lower edge, a rule) are left out when another view's y has one."""
+    out: list[tuple[str, bool]] = []
     for part in _parts(spec):
         enc = part.get("encoding") or {}
         names = {}
@@ -38,19 +39,20 @@ def _encodings(spec: dict) -> list[str]:
                 names[ch] = str(e.get("title") or e.get("field"))
         if "y" in names and "x" in names:
             phrase = f"{names['y']} by {names['x']}"
-            if any(p.startswith(phrase) for p in out):
+            if any(p.startswith(phrase) for p, _ in out):
                 continue
             if "color" in names:
                 phrase += f", one colour per {names['color']}"
-            out.append(phrase)
-    return out
+            out.append((phrase, bool(enc["y"].get("title"))))
+    titled = [p for p, has_title in out if has_title]
+    return titled or [p for p, _ in out]
 
 
 def describe(spec: dict) -> str:
     """A one-sentence text description of a Vega-Lite spec: title, what is plotted against what, rows."""
     rows = sum(len(v) for v in (spec.get("datasets") or {}).values())
     what = "; ".join(_encodings(spec))
-    return f"{title_of(spec)}: {what or 'chart'}. Its data ({rows} rows) are in the table below the chart."
+    return f"{title_of(spec).rstrip('.')}: {what or 'chart'}. Its data ({rows} rows) are in the table below the chart."
 
 
 def _table_html(spec: dict) -> str:
