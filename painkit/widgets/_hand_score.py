@@ -55,8 +55,11 @@ class HandScore:
                 raise PainkitError(f"HandScore: scales[{label!r}]: {name} has no scale {scale!r}; allowed: total, "
                                    f"{', '.join(s.subscales)}")
             self.truth[label] = float(value)
+        # continuous_update=False: a box sends its value once, when the learner leaves it (Tab) or presses
+        # Enter, not per keystroke, so the value is in the kernel before a quick Tab-Enter on Check
         self.boxes = {label: w.Text(value="", placeholder="your number", description=label,
-                                    style={"description_width": "12em"}, layout=w.Layout(width="26em"))
+                                    continuous_update=False, style={"description_width": "12em"},
+                                    layout=w.Layout(width="26em"))
                       for label in self.truth}
         self.button = w.Button(description="Check my arithmetic", button_style="primary",
                                layout=w.Layout(width="auto"))
