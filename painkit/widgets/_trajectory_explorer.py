@@ -56,9 +56,9 @@ class TrajectoryExplorer:
         self._patient_draw = 0
         items, self._opioids = plan_parts(plan)
         catalog = load_catalog()
-        options = sorted(((it.name, iid) for iid, it in catalog.items()), key=lambda t: t[0].lower())
-        self.items = w.SelectMultiple(options=options, value=tuple(i for i in items if i in catalog), rows=8,
-                                      description="Plan", layout=w.Layout(width="30em"))
+        # tick boxes in a tab per category, not a multi-select list: choosing items that are not next to each
+        # other in a list needs Ctrl+Space on the keyboard, which few keyboard users know
+        self.items = _PlanChoices(w, catalog, items)
         self.size = w.Dropdown(options=list(SIZES), value=n_patients if n_patients in SIZES else 1000,
                                description="Patients")
         # a number box (labelled, typed or stepped with the arrow keys) rather than a slider whose handle
@@ -93,11 +93,11 @@ class TrajectoryExplorer:
                    f"MME/day, unless a revision stops them): {meds}.</p>" if meds else "")
         header = w.HTML(value=f"<p><small>{escape(DISCLAIMER)}</small></p><p><b>{escape(NOTE)}</b></p>"
                               f"<h4>Synthetic patients like: {escape(self.case.title)}</h4>{current}"
-                              "<p>Choose the plan (none selected = natural history), the cohort size and the "
-                              f"number of weeks, then Run.</p>{fixed}")
+                              "<p>Choose the plan (tick the interventions in each tab; none ticked = natural "
+                              f"history), the cohort size and the number of weeks, then Run.</p>{fixed}")
         exercise = w.HTML(value="<h4>Read one patient</h4><p>The patient's visits are below. Is the patient a "
                                 "responder at the last visit, and what would you do next?</p>")
-        self.widget = w.VBox([header, self.items, w.HBox([self.size, self.weeks]),
+        self.widget = w.VBox([header, self.items.widget, w.HBox([self.size, self.weeks]),
                               w.HBox([self.run_button, self.measure]), self.message, self.charts, self.summary,
                               exercise, self.patient_table, w.HBox([self.responder, self.next_step]),
                               w.HBox([self.submit_button, self.other_button]), self.feedback, *visit])
@@ -356,6 +356,51 @@ class TrajectoryExplorer:
         self.charts.outputs = ()
         self.charts.append_display_data(charts.trajectories(self.frame, self.measure.value))
         self.charts.append_display_data(charts.responders(self.scores))
+
+
+class _PlanChoices:
+    """The plan to run as tick boxes, one tab per catalog category; ``value`` is the tuple of ticked ids in
+    the order they were ticked (settable, as a multi-select's) and ``widget`` the tabs."""
+
+    def __init__(self, w: Any, catalog: Any, selected: Any):
+        from ..formulary import CATEGORIES
+
+        self._order = [i for i in selected if i in catalog]
+        self.boxes = {iid: w.Checkbox(value=iid in self._order, description=it.name, indent=False,
+                                      layout=w.Layout(width="19em"))
+                      for iid, it in sorted(catalog.items(), key=lambda kv: kv[1].name.lower())}
+        for iid, box in self.boxes.items():
+            box.observe(lambda change, iid=iid: self._ticked(iid, change["new"]), names="value")
+        pages, titles = [], []
+        for category in CATEGORIES:
+            boxes = [b for iid, b in self.boxes.items() if catalog[iid].category == category]
+            if boxes:
+                pages.append(w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(3, 19em)")))
+                titles.append(category.replace("_", " "))
+        self.widget = w.VBox([w.HTML("<b>Plan</b>"), w.Tab(children=pages, titles=titles)])
+
+    def _ticked(self, iid: str, on: bool) -> None:
+        if on and iid not in self._order:
+            self._order.append(iid)
+        elif not on and iid in self._order:
+            self._order.remove(iid)
+
+    @property
+    def value(self) -> tuple[str, ...]:
+        return tuple(self._order)
+
+    @value.setter
+    def value(self, ids: Any) -> None:
+        from ..errors import did_you_mean
+
+        ids = tuple(ids)
+        unknown = [i for i in ids if i not in self.boxes]
+        if unknown:
+            raise PlanError(f"plan: {unknown[0]!r} is not an intervention id{did_you_mean(unknown[0], self.boxes)}; "
+                            "see painkit.interventions()")
+        for iid, box in self.boxes.items():
+            box.value = iid in ids
+        self._order = list(dict.fromkeys(ids))
 
 
 def _share(x: float) -> str:

@@ -7,6 +7,8 @@ rest belongs to Voila or JupyterLab and is printed as a separate list, never hid
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .conftest import ROOT, save_final_state
@@ -264,3 +266,59 @@ def test_keyboard_only_plan_builder(page, voila_server, voila_home):
     [attempt] = _saved(voila_home, "plan", since)
     assert set(attempt["answer"]["items"]) == {"nsaid_oral", "therapeutic_exercise", "cbt"}
     save_final_state(page, "keyboard_04_multimodal_plan")
+
+
+def test_keyboard_only_trajectory_reading_and_revision(page, voila_server, voila_home):
+    """05 with the keyboard alone: tick a plan in the category tabs and Run; read the patient shown (the arrow
+    keys stay inside each radio group), submit the reading; show another patient (the week-4 panel follows);
+    revise the plan at the week-4 visit and continue to week 12."""
+    since = _now()
+    _open_voila(page, voila_server, "05_trajectories")
+    page.locator("body").focus()
+    explorer = page.locator(".widget-vbox", has_text="Synthetic patients like").last
+    _tab_until(page, _labelled("checkbox", "Oral NSAID"))
+    page.keyboard.press("Space")
+    _tab_until(page, _labelled("BUTTON", "Run"), limit=30)
+    page.keyboard.press("Enter")
+    explorer.locator("text=/Patient \\d+ up to week 4/").wait_for(timeout=60_000)
+    assert _focused(page)["text"] == "Run"
+    _tab_until(page, "el => el.type === 'radio'", limit=10)
+    responder = page.evaluate("() => document.activeElement.name")
+    for _ in range(3):  # two options: the third ArrowDown wraps inside the group
+        page.keyboard.press("ArrowDown")
+    assert page.evaluate("() => document.activeElement.name") == responder
+    assert "not a responder" in _focused(page)["text"]
+    page.keyboard.press("Tab")  # one tab stop per group: on to the next step, still unanswered
+    assert _focused(page)["type"] == "radio" and page.evaluate("() => document.activeElement.name") != responder
+    assert explorer.locator("fieldset.painkit-radio-group").nth(1).locator("input:checked").count() == 0
+    page.keyboard.press("ArrowDown")  # 'modify the plan'
+    assert _focused(page)["text"].startswith("modify the plan")
+    page.keyboard.press("Tab")
+    assert _focused(page)["text"] == "Submit reading"
+    page.keyboard.press("Enter")
+    assert "saved for" in _confirmed(page, ".widget-vbox:has-text('Synthetic patients like')")
+    [reading] = _saved(voila_home, "trajectory", since)
+    assert reading["answer"]["responder"] is False and reading["answer"]["next_step"] == "modify"
+    assert reading["answer"]["plan"] == ["nsaid_oral"]
+
+    page.keyboard.press("Tab")
+    assert _focused(page)["text"] == "Another patient"
+    page.keyboard.press("Enter")
+    other = reading["answer"]["patient"]
+    page.wait_for_function(f"el => !el.innerText.includes('Patient {other} up to week 4')",
+                           arg=explorer.element_handle(), timeout=20_000)
+    shown = explorer.inner_text()
+    new = int(shown.split(" up to week 4")[0].rsplit("Patient ", 1)[1])
+    assert new != other and f"Patient {new}\n" in shown  # the reading and the week-4 panel show the same patient
+
+    _tab_until(page, _labelled("checkbox", "Cognitive behavioural therapy"), limit=80)
+    page.keyboard.press("Space")
+    _tab_until(page, _labelled("BUTTON", "Continue to week 12"), limit=40)
+    page.keyboard.press("Enter")
+    explorer.locator("text=Revision review").wait_for(timeout=120_000)
+    assert "saved for" in _confirmed(page, ".widget-vbox:has-text('Synthetic patients like')")
+    [revision] = _saved(voila_home, "revision", since)
+    assert set(revision["answer"]["revised"]["items"]) == {"nsaid_oral", "cbt"}
+    outcomes = explorer.locator("table", has_text="plan revised").inner_text()
+    assert "%" in outcomes and not re.search(r"(?<![\d.])0\.\d{2,}", outcomes)  # percent, never a raw 0.528
+    save_final_state(page, "keyboard_05_trajectories")
