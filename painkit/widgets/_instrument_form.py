@@ -53,15 +53,16 @@ class InstrumentForm:
                 for n, (it, c) in enumerate(zip(self.info["items"], self.controls), start=1)]
         self.sex = None
         if "sex" in self.info.get("context", []) and case is None:
-            self.sex = w.Dropdown(options=[(UNANSWERED, None), ("female", "female"), ("male", "male")],
-                                  value=None, description="sex")
+            self.sex = w.Dropdown(options=[(UNANSWERED, ""), ("female", "female"), ("male", "male")],
+                                  value="", description="sex")
             rows.insert(0, self.sex)
         self.visit = None
         if case is not None:
             visits = [(f"week {v.week}: {v.label or 'visit'}", n) for n, v in enumerate(case.instruments)
                       if self.instrument in v.responses]
             if visits:
-                self.visit = w.Dropdown(options=[("\u2014 choose a visit \u2014", None)] + visits, value=None,
+                # "" (not None) before a visit is chosen: a None value leaves the dropdown blank
+                self.visit = w.Dropdown(options=[("\u2014 choose a visit \u2014", "")] + visits, value="",
                                         description="Fill from", layout=w.Layout(width="32em"))
                 self.visit.observe(self._fill_from_visit, names="value")
                 rows.insert(0, self.visit)
@@ -98,7 +99,7 @@ class InstrumentForm:
     def _context(self) -> dict[str, Any]:
         if self.case is not None:
             return {"sex": self.case.patient.sex, "age": self.case.patient.age}
-        return {"sex": self.sex.value} if self.sex is not None else {}
+        return {"sex": self.sex.value or None} if self.sex is not None else {}
 
     def _update(self, *_: Any) -> None:
         if self._hold:
@@ -144,7 +145,7 @@ class InstrumentForm:
         self._update()
 
     def _fill_from_visit(self, change: dict) -> None:
-        if change["new"] is not None and self.case is not None:
+        if change["new"] != "" and self.case is not None:
             self.set_answers(self.case.instruments[change["new"]].responses[self.instrument])
 
     def submit(self) -> Optional[Attempt]:

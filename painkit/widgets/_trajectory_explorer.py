@@ -19,6 +19,7 @@ from typing import Any, Optional, Union
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
 from ._saving import record
+from ._style import wrap_labels
 from ..cases import Case, load_case
 from ..errors import PainkitError, PlanError
 
@@ -101,6 +102,7 @@ class TrajectoryExplorer:
                               w.HBox([self.run_button, self.measure]), self.message, self.charts, self.summary,
                               exercise, self.patient_table, w.HBox([self.responder, self.next_step]),
                               w.HBox([self.submit_button, self.other_button]), self.feedback, *visit])
+        wrap_labels(w, self.widget)
 
     def _visit_controls(self, w: Any, catalog: Any, items: list[str]) -> list[Any]:
         """The week-4 visit: cohort and patient tables, revision checkboxes by category, opioid dose, button."""

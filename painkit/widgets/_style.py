@@ -1,0 +1,28 @@
+"""Styles painkit's widgets carry with them, so they look the same in JupyterLab and Voila, offline.
+
+``wrap_labels(w, box)`` lets the tick-box labels inside ``box`` wrap onto a second line instead of being cut
+off with an ellipsis (ipywidgets keeps a checkbox one line high): a learner reads the whole intervention
+name, and a screen magnifier user sees it without hovering.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+WRAP_CLASS = "painkit-wrap"
+_WRAP_STYLE = (
+    "<style>"
+    f".{WRAP_CLASS} .widget-checkbox {{height: auto !important; min-height: var(--jp-widgets-inline-height);}}"
+    f".{WRAP_CLASS} .widget-checkbox .widget-label-basic {{height: auto; align-items: flex-start;}}"
+    f".{WRAP_CLASS} .widget-checkbox .widget-label-basic, .{WRAP_CLASS} .widget-checkbox span "
+    "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important; "
+    "line-height: 1.3;}"
+    f".{WRAP_CLASS} .widget-checkbox input {{flex: none; margin-top: 0.2em;}}"
+    "</style>"
+)
+
+
+def wrap_labels(w: Any, box: Any) -> Any:
+    """Mark ``box`` (an ipywidgets Box) so its tick-box labels wrap, and add the style that does it."""
+    box.add_class(WRAP_CLASS)
+    box.children = (*box.children, w.HTML(_WRAP_STYLE))
+    return box
