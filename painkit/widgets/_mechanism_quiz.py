@@ -11,6 +11,7 @@ from html import escape
 from typing import Optional, Union
 
 from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
 from ._saving import record
 from ..cases import GRADES, MECHANISMS, Case, load_case
 from ..errors import MechanismError
@@ -63,7 +64,7 @@ class MechanismQuiz:
                                    tooltip="Shows the expert answer and the criteria this case meets")
         self.key_button.on_click(lambda _b: self.show_key())
         self.message = w.HTML(value="")
-        self.saved = w.HTML(value="")
+        self.saved = LiveHTML()
         self.result = w.HTML(value="")
         self.criteria = w.HTML(value="")
         intro = w.HTML(value="<p><b>Which pain mechanism(s)?</b> Tick each one present, choose its grade and "

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
 from ._saving import record
 from ._style import wrap_labels
 from ..cases import Case, load_case
@@ -119,7 +120,7 @@ class PlanBuilder:
                            w.Box(list(self.stops.values()), layout=w.Layout(flex_flow="row wrap"))]
                           if self.stops else [])
         self.message = w.HTML(value="")
-        self.saved = w.HTML(value="")
+        self.saved = LiveHTML()
         self.score = w.HTML(value="")
         self.chart = w.Output()
         self.findings = w.HTML(value="")

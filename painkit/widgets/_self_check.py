@@ -6,6 +6,7 @@ from typing import Callable, Iterable, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
 from ._saving import record
 from ..errors import PainkitError, did_you_mean
 from ..curriculum._foundations import CASE, STEP, Question, SelfCheckError, check_self, load_bank, option_id
@@ -26,7 +27,7 @@ class _Panel:
         self.radio = RadioGroup(labels, label=question.prompt)
         self.button = w.Button(description="Check", button_style="primary",
                                tooltip=f"Check your answer: {question.prompt[:80]}")
-        self.feedback = w.HTML(value="")
+        self.feedback = LiveHTML()
         self.button.on_click(lambda _b: self.check())
         self.box = w.VBox([self.radio, self.button, self.feedback])
 

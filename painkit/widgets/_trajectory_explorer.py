@@ -18,6 +18,7 @@ from typing import Any, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
 from ._saving import record
 from ._style import wrap_labels
 from ..cases import Case, load_case
@@ -84,7 +85,7 @@ class TrajectoryExplorer:
         self.submit_button.on_click(lambda _b: self._submit_clicked())
         self.other_button = w.Button(description="Another patient")
         self.other_button.on_click(lambda _b: self.next_patient())
-        self.feedback = w.HTML(value="")
+        self.feedback = LiveHTML()
         visit = self._visit_controls(w, catalog, items)
         fixed = "" if not self._opioids else (
             f"<p><small>Opioid prescription(s) from the given plan are kept: "
@@ -121,7 +122,7 @@ class TrajectoryExplorer:
         self.continue_button = w.Button(description="Continue to week 12", button_style="primary")
         self.continue_button.on_click(lambda _b: self.continue_to(12))
         self.visit_table, self.visit_patient = w.HTML(value=""), w.HTML(value="")
-        self.branch_charts, self.branch_summary, self.revision_feedback = w.Output(), w.HTML(value=""), w.HTML(value="")
+        self.branch_charts, self.branch_summary, self.revision_feedback = w.Output(), w.HTML(value=""), LiveHTML()
         header = w.HTML(value=f"<h4>Week {self.visit_week} visit: revise the plan</h4><p>After Run, the cohort "
                               f"and the patient above as they are at week {self.visit_week}. Tick the plan you "
                               "would continue with (untick to stop; opioids are tapered, not stopped at once), "

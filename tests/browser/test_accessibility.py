@@ -101,8 +101,9 @@ def test_keyboard_only_foundations_self_check(page, voila_server):
     ring = page.evaluate("() => getComputedStyle(document.activeElement).outlineWidth")
     assert ring == "3px"  # a visible focus ring
     page.keyboard.press("Enter")
-    page.locator(".widget-html", has_text="Source:").first.wait_for(timeout=20_000)
-    page.locator(".widget-html", has_text="saved for").first.wait_for(timeout=20_000)
+    # the feedback and the save are in a status region a screen reader reads out (role=status, polite)
+    page.locator("[role='status'][aria-live='polite']", has_text="Source:").first.wait_for(timeout=20_000)
+    page.locator("[role='status']", has_text="saved for").first.wait_for(timeout=20_000)
     save_final_state(page, "keyboard_01_pain_foundations")
 
 
