@@ -323,3 +323,30 @@ def test_keyboard_only_trajectory_reading_and_revision(page, voila_server, voila
     outcomes = explorer.locator("table", has_text="plan revised").inner_text()
     assert "%" in outcomes and not re.search(r"(?<![\d.])0\.\d{2,}", outcomes)  # percent, never a raw 0.528
     save_final_state(page, "keyboard_05_trajectories")
+
+
+RING = """() => { const el = document.activeElement; const s = getComputedStyle(el);
+  return {tag: el.tagName, type: el.type || '', cls: String(el.className).slice(0, 40),
+          style: s.outlineStyle, width: parseFloat(s.outlineWidth) || 0,
+          inside: !!el.closest('.jp-OutputArea-output')}; }"""
+
+
+@pytest.mark.parametrize("name", ["02_assessment", "04_multimodal_plan", "05_trajectories"])
+def test_every_focus_stop_shows_a_visible_ring(page, voila_server, name):
+    """WCAG 2.4.7: Tab through the whole page; every control painkit draws (text and number boxes, dropdowns,
+    tick boxes, radio buttons, buttons, tabs, a chart's data table) shows a solid outline at least 2 px wide."""
+    _open_voila(page, voila_server, name)
+    page.locator("body").focus()
+    kinds, faint = set(), []
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        el = page.evaluate(RING)
+        if el["tag"] == "BODY":  # back at the start: every stop visited
+            break
+        if not el["inside"]:
+            continue
+        kinds.add(f"{el['tag']}:{el['type']}")
+        if el["style"] in ("none", "hidden") or el["width"] < 2:
+            faint.append(el)
+    assert faint == [], faint
+    assert {"BUTTON:submit", "SELECT:select-one"} <= kinds and len(kinds) >= 3, kinds
