@@ -417,7 +417,9 @@ def _fmt(row: Any) -> str:
 
 
 def _visits_html(visits: Any) -> str:
-    """A patient's visits as an HTML table with the learner's column names."""
+    """A patient's visits as an HTML table with the learner's column names and adverse events in words."""
+    if "adverse_events" in visits:
+        visits = visits.assign(adverse_events=visits["adverse_events"].astype(str).str.replace("_", " "))
     named = visits.rename(columns={"function": "interference (BPI)", "pcs": "PCS", "mme": "MME/day (all opioids)",
                                    "adverse_events": "adverse events", "weeks_taken": "weeks plan taken"})
     return named.to_html(index=False, float_format=lambda v: f"{v:.1f}", border=0)
