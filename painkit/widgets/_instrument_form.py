@@ -13,6 +13,7 @@ from ..instruments import _score as instruments
 from ..progress import Attempt, AttemptHook, now
 from ._live import LiveHTML
 from ._saving import record
+from ._style import wrap_labels
 from ..errors import PainkitError
 
 if TYPE_CHECKING:
@@ -46,12 +47,13 @@ class InstrumentForm:
         self.score: Optional[instruments.Score] = None
         self.missing: list[str] = []
         self.started, self._hold = now(), False
-        self.controls = [w.Dropdown(options=_options(it), value="", layout=w.Layout(width="22em"),
-                                    description=f"Item {n}", tooltip=f"item {n}: {it['label']}",
-                                    style={"description_width": "4em"})
+        # the item itself is each dropdown's label, so a screen reader names the question ("1. Little interest
+        # or pleasure in doing things"), not just "Item 1"; the label wraps (painkit's style) instead of clipping
+        self.controls = [w.Dropdown(options=_options(it), value="", layout=w.Layout(width="52em"),
+                                    description=self._item_text(n, it), tooltip=f"item {n}: {it['label']}",
+                                    style={"description_width": "30em"})
                          for n, it in enumerate(self.info["items"], start=1)]
-        rows = [w.HBox([w.HTML(self._item_html(n, it), layout=w.Layout(width="30em")), c])
-                for n, (it, c) in enumerate(zip(self.info["items"], self.controls), start=1)]
+        rows = list(self.controls)
         self.sex = None
         if "sex" in self.info.get("context", []) and case is None:
             self.sex = w.Dropdown(options=[(UNANSWERED, ""), ("female", "female"), ("male", "male")],
@@ -75,12 +77,14 @@ class InstrumentForm:
         self.widget = w.VBox([w.HTML(self._header_html()), *rows, self.result, self.missing_html,
                               self.button, self.feedback,
                               w.HTML(f"<p><small>{html.escape(DISCLAIMER)}</small></p>")])
+        wrap_labels(w, self.widget)
         self._update()
 
     # -- presentation -------------------------------------------------------------------------------
-    def _item_html(self, n: int, item: dict) -> str:
-        text = item.get("text") or item["label"]
-        return f"<span><b>{n}.</b> {html.escape(text)}</span>"
+    @staticmethod
+    def _item_text(n: int, item: dict) -> str:
+        """An item as its control's label: number and wording (or the short label where wording may not ship)."""
+        return f"{n}. {item.get('text') or item['label']}"
 
     def _header_html(self) -> str:
         info = self.info

@@ -1,8 +1,8 @@
 """Styles painkit's widgets carry with them, so they look the same in JupyterLab and Voila, offline.
 
-``wrap_labels(w, box)`` lets the tick-box labels inside ``box`` wrap onto a second line instead of being cut
-off with an ellipsis (ipywidgets keeps a checkbox one line high): a learner reads the whole intervention
-name, and a screen magnifier user sees it without hovering.
+``wrap_labels(w, box)`` lets the labels of tick boxes and dropdowns inside ``box`` wrap onto more lines
+instead of being cut off with an ellipsis (ipywidgets keeps them one line high): a learner reads the whole
+intervention name or questionnaire item, and a screen magnifier user sees it without hovering.
 """
 from __future__ import annotations
 
@@ -17,12 +17,16 @@ _WRAP_STYLE = (
     "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important; "
     "line-height: 1.3;}"
     f".{WRAP_CLASS} .widget-checkbox input {{flex: none; margin-top: 0.2em;}}"
+    f".{WRAP_CLASS} .widget-dropdown {{height: auto !important; align-items: flex-start;}}"
+    f".{WRAP_CLASS} .widget-dropdown > .widget-label {{white-space: normal; overflow: visible; height: auto; "
+    "text-align: left; line-height: 1.35; padding-top: 0.2em;}"
+    f".{WRAP_CLASS} .widget-dropdown > select {{height: var(--jp-widgets-inline-height); flex: none;}}"
     "</style>"
 )
 
 
 def wrap_labels(w: Any, box: Any) -> Any:
-    """Mark ``box`` (an ipywidgets Box) so its tick-box labels wrap, and add the style that does it."""
+    """Mark ``box`` (an ipywidgets Box) so its tick-box and dropdown labels wrap, and add the style for it."""
     box.add_class(WRAP_CLASS)
     box.children = (*box.children, w.HTML(_WRAP_STYLE))
     return box

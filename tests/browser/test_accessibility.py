@@ -206,10 +206,10 @@ def test_keyboard_only_hand_scoring_and_questionnaire(page, voila_server, voila_
     assert attempt["score"] == 75.0 and attempt["feedback"] == "3 of 4 right"
     assert attempt["answer"]["entries"]["pcs total"] == 34
 
-    # the PHQ-9 form: each item a named dropdown, answered with ArrowDown (0, then 1: "several days")
-    _tab_until(page, _labelled("SELECT", "Item 1"))
+    # the PHQ-9 form: each dropdown named by its question, answered with ArrowDown (0, then 1: "several days")
+    _tab_until(page, _labelled("SELECT", "1. Little interest or pleasure in doing things"))
     for item in range(1, 10):
-        assert _focused(page)["tag"] == "SELECT" and f"Item {item}" in _focused(page)["text"]
+        assert _focused(page)["tag"] == "SELECT" and _focused(page)["text"].startswith(f"{item}. ")
         page.keyboard.press("ArrowDown")
         page.keyboard.press("ArrowDown")
         page.keyboard.press("Tab")
