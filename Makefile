@@ -16,7 +16,7 @@ LRS      := $(LRS_VENV)/.installed
 APP_PORT ?= 8866
 N        ?= 30
 
-.PHONY: lab test app venv clean bench fuzz loadtest
+.PHONY: lab test setup app venv clean bench fuzz loadtest
 
 # The stamp depends on pyproject.toml: re-run pip only when dependencies change.
 $(BIN)/python:
@@ -30,10 +30,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+# Learners work on copies (my-notebooks/, git-ignored; existing copies are never overwritten) in a JupyterLab
+# rooted there with autosave off (deploy/lab/overrides.json, read by this command only), so Run All never
+# writes outputs into the tracked notebooks/.
+LEARNER_DIR := my-notebooks
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
+	$(BIN)/python tools/lab_setup.py --dest $(LEARNER_DIR)
+	$(BIN)/jupyter lab --LabApp.app_settings_dir=$(CURDIR)/deploy/lab --ServerApp.root_dir=$(CURDIR)/$(LEARNER_DIR) \
+	  $(CURDIR)/$(LEARNER_DIR)/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
 
-test: $(STAMP) $(CHROMIUM) $(CHP) $(AXE) $(LRS)
+# Set-up steps are independent (pip, apt, npm, the LRS venv): run them side by side to save minutes on a
+# fresh clone; npm installs wait for each other (one prefix).
+setup:
+	@$(MAKE) --no-print-directory -j4 $(STAMP) $(CHROMIUM) $(CHP) $(AXE) $(LRS)
+
+test: setup
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(ARGS)
 
@@ -68,7 +79,7 @@ fuzz: $(STAMP)
 	PAINKIT_FUZZ=long $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider -q $(ARGS)
 
 # axe-core (accessibility rules) is injected into pages by the browser tests; an npm package, inside .venv.
-$(AXE): | $(BIN)/python
+$(AXE): | $(BIN)/python $(CHP)
 	@command -v npm >/dev/null || { echo "The accessibility tests need npm: run 'sudo apt-get install -y npm' and retry."; exit 1; }
 	npm install --silent --no-fund --no-audit --prefix $(VENV)/node axe-core@$(AXE_VERSION)
 

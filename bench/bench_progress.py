@@ -72,7 +72,7 @@ def main() -> None:
             t = time.perf_counter()
             frame = store.attempts("bench")
             read_all = time.perf_counter() - t
-        s = rep.summary()
+        s = rep.summary.iloc[0]
         print(f"report over 100,000 attempts (read + tables): {min(w for w, _ in timings):.3f} s wall, "
               f"{min(c for _, c in timings):.3f} s CPU  target < 1 s  ({s['attempts']:,} attempts, "
               f"{s['competencies_covered']}/{s['competencies']} competencies covered)")

@@ -17,7 +17,7 @@ DISCLAIMER = "painkit is for education only. It is not for clinical decisions ab
 
 # public name -> subpackage that exports it
 _LAZY: dict[str, str] = {
-    "Case": "cases", "load_case": "cases", "list_cases": "cases", "validate_cases": "cases",
+    "Case": "cases", "load_case": "cases", "list_cases": "cases", "validate_cases": "mechanisms",
     "case_index": "cases",
     "score": "instruments", "score_many": "instruments", "change": "instruments", "Score": "instruments",
     "Change": "instruments",

@@ -8,7 +8,8 @@ from importlib import import_module
 # subcommand -> (module, function, help). Each function takes the parsed args and returns an exit code;
 # each module adds its own arguments with ``add_arguments(name, parser)`` when it defines one.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "validate": ("painkit.cases._cli", "cmd_validate", "check every case file in a folder; one line per problem"),
+    "validate": ("painkit.mechanisms._authoring", "cmd_validate", "check every case file in a folder (schema, "
+                 "template text left in, the key against the mechanism criteria); one line per problem"),
     "schema": ("painkit.cases._cli", "cmd_schema", "print the JSON Schema of a case file"),
     "new-case": ("painkit.cases._cli", "cmd_new_case", "write a commented case template"),
     "check-scenarios": ("painkit.plans._scenarios", "cmd_check_scenarios", "run plan-review scenarios (a case, a "

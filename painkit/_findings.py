@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Iterable, Mapping
 
+from .errors import PlanError
+
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -27,8 +29,18 @@ class Finding:
     items: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
+        from reprlib import repr as short  # never a whole value in a message
+
+        for name in ("code", "severity", "message", "source", "component"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise PlanError(f"Finding {name}: found {short(value)} ({type(value).__name__}); allowed: text")
+        if not self.code:
+            raise PlanError("Finding code: found ''; allowed: a snake_case code such as 'nsaid_with_ckd'")
         if self.severity not in _RANK:
-            raise ValueError(f"severity '{self.severity}' is not one of {', '.join(SEVERITIES)}")
+            raise PlanError(f"Finding severity: found {short(self.severity)}; allowed: {', '.join(SEVERITIES)}")
+        if isinstance(self.items, str) or not all(isinstance(i, str) for i in self.items):
+            raise PlanError(f"Finding items: found {short(self.items)}; allowed: a tuple of intervention ids")
 
     def to_dict(self) -> dict[str, Any]:
         return {"severity": self.severity, "code": self.code, "message": self.message, "source": self.source,

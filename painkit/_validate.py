@@ -218,3 +218,148 @@ def write_with(path: Union[str, Path], writer: Callable[[Path], Any],
     with atomic_path(path, error) as tmp:
         writer(tmp)
     return Path(path)
+
+
+# ------------------------------------------------------------------------------ arguments at the API edge
+def _allowed(t: Any) -> str:
+    """An annotation in words, for 'allowed:' (``Optional[str]`` -> 'str or None')."""
+    import typing
+
+    origin = typing.get_origin(t)
+    if origin is typing.Union or type(t).__name__ == "UnionType":
+        return " or ".join(_allowed(a) for a in typing.get_args(t))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(map(repr, typing.get_args(t)))
+    if t is type(None):
+        return "None"
+    if origin is not None:
+        args = [a for a in typing.get_args(t) if a is not Ellipsis]
+        inner = f" of {_allowed(args[0])}" if len(args) == 1 else ""
+        return f"{getattr(origin, '__name__', str(origin))}{inner}"
+    return getattr(t, "__name__", str(t))
+
+
+def _checker(t: Any) -> Optional[Callable[[Any], bool]]:
+    """A predicate for one resolved annotation, or None when it cannot (or need not) be checked."""
+    import collections.abc as cabc
+    import typing
+
+    if t is Any or t is object or isinstance(t, (typing.TypeVar, str)):
+        return None
+    origin = typing.get_origin(t)
+    if origin is typing.Union or type(t).__name__ == "UnionType":
+        parts = [_checker(a) for a in typing.get_args(t)]
+        if any(p is None for p in parts):
+            return None
+        return lambda v: any(p(v) for p in parts)  # type: ignore[misc]
+    if origin is typing.Literal:
+        choices = typing.get_args(t)
+        return lambda v: isinstance(v, (str, int, float, bool, type(None))) and v in choices
+    if t is type(None):
+        return lambda v: v is None
+    if t is float:
+        return lambda v: isinstance(v, Real) and not isinstance(v, bool)
+    if t is int:
+        import numbers
+
+        return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)
+    if origin is not None:
+        if not isinstance(origin, type):
+            return None
+        args = typing.get_args(t)
+        element = _checker(args[0]) if len(args) == 1 and origin is not type else None
+        collection = origin in (cabc.Iterable, cabc.Sequence, cabc.Collection, list, tuple, set, frozenset)
+
+        def check(v: Any, origin: type = origin, element: Any = element) -> bool:
+            if not isinstance(v, origin) or (collection and isinstance(v, (str, bytes))):
+                return False  # text is never meant as a collection of items in painkit
+            if element is not None and isinstance(v, (list, tuple, set, frozenset)) and len(v) <= 10_000:
+                return all(element(x) for x in v)
+            return True
+        return check
+    if isinstance(t, type):
+        return lambda v: isinstance(v, t)
+    return None
+
+
+def _by_name(annotation: str) -> tuple[Optional[Callable[[Any], bool]], str]:
+    """A check for a class named only in a string ('Case', 'pd.DataFrame'): the value's class or one of its
+    bases has that name. Anything more complex than a (dotted) name is left unchecked."""
+    name = annotation.strip().strip("'\"").rsplit(".", 1)[-1]
+    if not name.isidentifier():
+        return None, ""
+    return (lambda v: any(c.__name__ == name for c in type(v).__mro__)), name
+
+
+def checked(func: Callable, error: Type[PainkitError] = PainkitError) -> Callable:
+    """``func`` whose raw TypeError/AttributeError/KeyError/IndexError/ValueError on a wrongly typed argument
+    becomes ``error`` naming the function, the argument, what was found (short) and what is allowed. The
+    body runs first, so its own PainkitError messages (which say more) win and a call with good arguments
+    costs nothing extra; the annotations are checked only after the body failed, and an error raised with
+    well-typed arguments is re-raised untouched (a bug, never hidden). Arguments annotated ``Any`` (or not
+    at all) are not checked; a function with nothing to check is returned unchanged."""
+    import functools
+    import inspect
+
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return func
+    namespace = dict(getattr(func, "__globals__", {}))
+    checks: dict[str, tuple[Callable[[Any], bool], str]] = {}
+    for name, p in sig.parameters.items():
+        if p.annotation is p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        ann, ok, allowed = p.annotation, None, ""
+        for _ in range(2):  # 'x' and "'x'" (a quoted forward reference inside the annotation)
+            if not isinstance(ann, str):
+                break
+            try:
+                ann = eval(ann, namespace)  # the function's own annotation text, in its own module
+            except Exception:  # a class only imported for type checkers: checked by its name
+                ok, allowed = _by_name(ann)
+                break
+        if ok is None and not isinstance(ann, str):
+            ok, allowed = _checker(ann), _allowed(ann)
+        if ok is not None:
+            if p.default is None:
+                ok = (lambda f: lambda v: v is None or f(v))(ok)
+            checks[name] = (ok, allowed)
+    if not checks:
+        return func
+
+    def problem(args: tuple, kwargs: dict) -> Optional[str]:
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as exc:
+            return f"{func.__name__}(): {exc}"
+        for name, value in bound.arguments.items():
+            check = checks.get(name)
+            if check is not None and not check[0](value):
+                return (f"{func.__name__}(): argument '{name}': found {short(value)} ({kind(value)}); "
+                        f"allowed: {check[1]}")
+        return None
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PainkitError:
+            raise  # the body's own message names the input best
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError):
+            found = problem(args, kwargs)
+            if found is None:
+                raise  # the arguments were well-typed: a real bug, never hidden
+            raise error(found) from None
+    wrapper.__painkit_checked__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def check_public(namespace: dict, error: Type[PainkitError] = PainkitError) -> None:
+    """Wrap every public function listed in a package's ``__all__`` with ``checked`` (in place)."""
+    import inspect
+
+    for name in namespace.get("__all__", ()):
+        obj = namespace.get(name)
+        if inspect.isfunction(obj) and not getattr(obj, "__painkit_checked__", False):
+            namespace[name] = checked(obj, error)

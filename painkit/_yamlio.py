@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from .errors import PainkitError
+
 # libyaml's C loader when PyYAML was built with it (the wheels are): same safety, ~10x faster.
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 1_000_000  # a real case file is a few kB
@@ -31,7 +33,7 @@ MAX_NODES = 200_000  # expanded nodes (aliases counted as copies); a real case h
 STATUSES: tuple[str, ...] = ("verified", "partial", "unverified", "teaching_assumption")
 
 
-class YamlError(ValueError):
+class YamlError(PainkitError, ValueError):
     """The text is not safe, well-formed YAML; the message says why (without the file name)."""
 
 
@@ -73,7 +75,7 @@ def _check_events(text: str) -> None:
                     raise YamlError(f"more than {MAX_ALIASES} aliases (*refs); refused (YAML bomb guard)")
                 add(sizes.get(event.anchor, 1))
     except yaml.YAMLError as exc:
-        raise YamlError(_describe(exc)) from None
+        raise YamlError(_describe(exc, text)) from None
 
 
 class _UniqueKeyLoader(SafeLoader):  # type: ignore[misc, valid-type]
@@ -103,11 +105,52 @@ class _UniqueKeyLoader(SafeLoader):  # type: ignore[misc, valid-type]
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:map", _UniqueKeyLoader.construct_yaml_map)
 
 
-def _describe(exc: yaml.YAMLError) -> str:
+def _at(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _char_at(text: str, mark: Any) -> str:
+    lines = text.splitlines()
+    if mark is None or mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
+        return ""
+    return lines[mark.line][mark.column]
+
+
+def _explain(context: str, problem: str, mark: Any, opened: Any, char: str) -> tuple[Any, str]:
+    """(where, what is wrong and what to do) for the YAML mistakes authors make most: a tab, an unclosed
+    quote or bracket, a missing ':', a ': ' inside a value, a line indented out of step. The messages of
+    PyYAML's pure-Python and libyaml parsers differ, so both wordings are matched."""
+    if char == "\t" or "'\\t'" in problem:
+        return mark, "a tab character; indent with spaces only (YAML does not allow tabs for indentation)"
+    if "quoted scalar" in context and opened is not None:
+        return opened, ("this quote is never closed; add the closing quote at the end of the text, or write the "
+                        "text without quotes")
+    if "flow sequence" in context and opened is not None:
+        return opened, "this '[' list is never closed; add the ']' (and a ',' between the items)"
+    if "flow mapping" in context and opened is not None:
+        return opened, "this '{' mapping is never closed; add the '}' (and a ',' between the entries)"
+    if "could not find expected ':'" in problem:
+        return opened or mark, ("this line is not 'field: value' or a '- ' list item; add the missing ':' after "
+                                "the field name, or indent the line under the text it continues")
+    if "mapping values are not allowed" in problem:
+        return mark, ("a ':' where a value was expected; put the value in quotes when it contains ': ', or "
+                      "indent this line to match the fields beside it")
+    if "expected <block end>" in problem or "expected key" in problem or "'-' indicator" in problem:
+        return mark, ("this line's indentation does not match the lines above; line it up (with spaces) "
+                      "with the other fields at the same level")
+    if "cannot start any token" in problem:
+        shown = f"'{char}' " if char.isprintable() and char.strip() else ""
+        return mark, f"a value cannot start with the character {shown}here; put the value in quotes"
+    return mark, f"{problem}; check the indentation and the quotes on this line and the one above"
+
+
+def _describe(exc: yaml.YAMLError, text: str = "") -> str:
+    """'not valid YAML: line L, column C: what is wrong; what to do' from a PyYAML error in ``text``."""
     mark = getattr(exc, "problem_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-    problem = getattr(exc, "problem", None) or str(exc)
-    return f"not valid YAML: {where}{problem}"
+    problem = str(getattr(exc, "problem", None) or exc)
+    context = str(getattr(exc, "context", None) or "")
+    where, what = _explain(context, problem, mark, getattr(exc, "context_mark", None), _char_at(text, mark))
+    return f"not valid YAML: {_at(where) + ': ' if where is not None else ''}{what}"
 
 
 def loads(text: str) -> Any:
@@ -125,7 +168,7 @@ def loads(text: str) -> Any:
             raise YamlError(f"{where}{problem}") from None
         raise YamlError(f"unsafe or unknown YAML tag ({problem[:80]}); only plain YAML is allowed") from None
     except yaml.YAMLError as exc:
-        raise YamlError(_describe(exc)) from None
+        raise YamlError(_describe(exc, text)) from None
 
 
 def read(path: str | Path) -> Any:

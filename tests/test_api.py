@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # name -> the package that owns it (a public name is the owner's object, not a copy)
 TOP_LEVEL = {
-    "Case": "cases", "load_case": "cases", "list_cases": "cases", "validate_cases": "cases", "case_index": "cases",
+    "Case": "cases", "load_case": "cases", "list_cases": "cases", "validate_cases": "mechanisms", "case_index": "cases",
     "score": "instruments", "score_many": "instruments", "change": "instruments", "Score": "instruments",
     "Change": "instruments",
     "classify": "mechanisms", "check_answer": "mechanisms", "MechanismAssessment": "mechanisms",

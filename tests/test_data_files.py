@@ -101,3 +101,36 @@ def test_every_status_is_a_word_of_the_vocabulary_and_names_a_source(path):
 def test_the_vocabulary_is_the_documented_one():
     # the four words of docs/design.md ("Sources and status") and DEVELOPERS.md
     assert STATUSES == ("verified", "partial", "unverified", "teaching_assumption")
+
+
+# Files whose sourced entries are not clinical rules: the rules they point at carry their own status.
+NOT_RULES = {"competencies.yaml": "a curriculum map: each competency names where it comes from",
+             "objectives.yaml": "learning objectives per notebook, mapped to the competency map",
+             "case_template.yaml": "the template an author fills in"}
+
+
+def _has_status(mapping: dict) -> bool:
+    return any(isinstance(k, str) and (k == "status" or k.endswith("_status")) for k in mapping)
+
+
+def _status_below(node: Any) -> bool:
+    return any(_has_status(m) for _, m, _ in _walk(node, ""))
+
+
+@pytest.mark.parametrize("name", [n for n in DATA_FILES if n not in NOT_RULES])
+def test_every_sourced_rule_states_its_status(name):
+    """The developers' guide: every rule lives in data 'with its source (author, year) and a status from
+    one vocabulary'. A mapping that names a source carries a status itself, inherits one from an enclosing
+    mapping, or is a container whose rules below carry theirs."""
+    missing = [where for where, mapping, parents in _walk(_raw(DATA / name), name)
+               if any(k in mapping for k in ("source", "sources"))
+               and not any(_has_status(m) for m in (mapping, *parents)) and not _status_below(mapping)]
+    assert missing == [], f"{len(missing)} sourced entries without a status, e.g. {sorted(missing)[:5]}"
+
+
+def test_the_catalog_model_knows_the_one_vocabulary():
+    from typing import get_args
+
+    from painkit.formulary import _catalog
+
+    assert get_args(_catalog.Status) == STATUSES

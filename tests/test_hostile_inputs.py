@@ -304,7 +304,7 @@ def test_one_malformed_case_in_painkit_cases_does_not_break_the_index_or_reports
     assert "malformed" in case_tags()   # empty tags, no error
     store = pk.progress.ProgressStore(tmp_path / "p.sqlite", learner="ana")
     store.record(pk.progress.Attempt(case="lbp-chronic", step="plan", answer={}, score=50))
-    assert pk.progress.report(store, "ana").summary()["attempts"] == 1
+    assert pk.progress.report(store, "ana").summary["attempts"].iloc[0] == 1
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta, timezone
 import nbformat
 import pytest
 
-from painkit.progress import Attempt, Launch, LtiError, ProgressStore, learner_name, module_score
-from painkit.progress._lti import AGS_CLAIM, DEPLOYMENT_CLAIM, MODULES, SCORE_SCOPE, read_store_copy
+from painkit.progress import Attempt, Launch, LtiError, ProgressStore, learner_name, module_score, remember_launch
+from painkit.progress._lti import (AGS_CLAIM, DEPLOYMENT_CLAIM, MODULES, RESOURCE_LINK_CLAIM, SCORE_SCOPE,
+                                   launches_of, read_store_copy)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = MODULES["03_mechanisms"]
@@ -90,3 +91,32 @@ def test_reading_a_store_for_grades_leaves_the_learners_folder_unchanged(tmp_pat
     store.close()
     assert s.answered == 1 and s.score == pytest.approx(100 / 3, abs=0.01)  # the attempt in the WAL was read
     assert after == before
+
+
+def _launch_from(link: str, lineitem: str, **over) -> dict:
+    return _claims(**{RESOURCE_LINK_CLAIM: {"id": link}, "painkit_learner": "Amara Osei",
+                      AGS_CLAIM: {"scope": [SCORE_SCOPE], "lineitem": lineitem}}, **over)
+
+
+def test_every_graded_launch_is_kept_one_per_lms_link():
+    course_a = _launch_from("link-a", "https://lms.example/courses/1/li/7")
+    course_b = _launch_from("link-b", "https://lms.example/courses/2/li/9")
+    state = remember_launch(None, course_a)
+    state = remember_launch(state, course_b)                       # a second course: both kept
+    kept = [Launch.from_claims(c, "u-42") for c in launches_of(state)]
+    assert [k.lineitem for k in kept] == ["https://lms.example/courses/1/li/7", "https://lms.example/courses/2/li/9"]
+    assert {k.learner for k in kept} == {"Amara Osei"}
+    again = _launch_from("link-a", "https://lms.example/courses/1/li/8")  # course 1 again, its line item changed
+    state = remember_launch(state, again)
+    assert [c[AGS_CLAIM]["lineitem"] for c in launches_of(state)] == \
+        ["https://lms.example/courses/2/li/9", "https://lms.example/courses/1/li/8"]
+
+
+def test_an_ungraded_launch_keeps_the_graded_ones_and_an_old_auth_state_counts_as_one_launch():
+    old_state = _launch_from("link-a", "https://lms.example/li/1")  # written before launches were kept
+    assert launches_of(old_state) == [old_state]
+    ungraded = _claims()
+    del ungraded[AGS_CLAIM]
+    state = remember_launch(old_state, ungraded)
+    assert [c[AGS_CLAIM]["lineitem"] for c in launches_of(state)] == ["https://lms.example/li/1"]
+    assert "sub" in state and AGS_CLAIM not in state  # the auth state itself is the new launch's

@@ -6,6 +6,8 @@ object ``c``, when PAINKIT_LTI_ISSUER is set. See docs/deploy.md, "Launch from a
 - The Hub user name is claim PAINKIT_LTI_USERNAME_KEY (default ``sub``: stable and private); the painkit
   learner name is claim PAINKIT_LTI_LEARNER_KEY (default: the same claim). It is kept in the Hub's
   encrypted auth state (``painkit_learner``) and given to the learner's server as PAINKIT_LEARNER.
+- Every graded launch is kept in the auth state (``painkit_launches``, one per LMS resource link): a learner
+  launched from two courses or assignments has each line item graded, not only the latest launch's.
 - Grade return: with PAINKIT_LTI_TOOL_CONFIG (a pylti1p3 tool configuration JSON naming the tool's private
   key) a Hub service ``painkit-lti-grades`` may read auth states; ``python -m painkit lti send-grades``
   run with its token (PAINKIT_LTI_GRADES_TOKEN), or every PAINKIT_LTI_GRADES_EVERY seconds by the Hub
@@ -19,7 +21,7 @@ JUPYTERHUB_CRYPT_KEY must be set (``openssl rand -hex 32``): the auth state is s
 import os
 import sys
 
-from painkit.progress import learner_name
+from painkit.progress import learner_name, remember_launch
 
 c = globals()["c"]  # jupyterhub_config.py's config object, so the lists below extend its own
 env = os.environ.get
@@ -38,9 +40,13 @@ c.Authenticator.enable_auth_state = True  # the launch claims: identity at the L
 LEARNER_KEY = env("PAINKIT_LTI_LEARNER_KEY") or c.LTI13Authenticator.username_key
 
 
-def keep_learner_name(authenticator, handler, authentication):
-    """Record the painkit learner name, chosen from the launch claims, in the auth state."""
-    authentication["auth_state"]["painkit_learner"] = learner_name(authentication["auth_state"], LEARNER_KEY)
+async def keep_learner_name(authenticator, handler, authentication):
+    """Record the painkit learner name, chosen from the launch claims, in the auth state, and keep this launch
+    with the learner's earlier ones (the Hub replaces the whole auth state at each login)."""
+    state = {**authentication["auth_state"], "painkit_learner": learner_name(authentication["auth_state"], LEARNER_KEY)}
+    user = handler.find_user(authentication["name"])
+    previous = await user.get_auth_state() if user is not None else None
+    authentication["auth_state"] = remember_launch(previous, state)
     return authentication
 
 

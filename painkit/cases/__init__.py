@@ -12,3 +12,8 @@ __all__ = ['CASE_ID', 'Case', 'as_case', 'case_files', 'CurriculumError', 'Findi
            'case_folders', 'case_html', 'case_index', 'coverage', 'curriculum_map', 'curriculum_topics', 'filter_index',
            'json_schema', 'list_cases', 'load_case', 'parse_case', 'populations_for', 'read_case', 'template_text',
            'text_html', 'topic_coverage', 'topic_ids', 'topics', 'validate_cases', 'write_template']
+
+from .._validate import check_public as _check_public
+from ..errors import CaseError as _CaseError
+
+_check_public(globals(), _CaseError)  # arguments of every public function checked (issue 16)

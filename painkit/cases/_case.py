@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, Callable, Literal, Optional, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -462,8 +462,16 @@ def safe_read_case(path: Path, folder: Path) -> Case:
                         f"this file's other problems point to") from None
 
 
-def validate_cases(folder: str | Path = REPO_CASES) -> list[str]:
-    """Validate every case file in a folder; return all problems (empty when all are valid)."""
+def validate_cases(folder: str | Path = REPO_CASES, *,
+                   checks: Sequence[Callable[[Case], list[str]]] = ()) -> list[str]:
+    """Validate every case file in a folder; return all problems (empty when all are valid).
+
+    Each file is checked against the schema and painkit's registries, and a case must not still hold the
+    new-case template's placeholder text. ``checks`` are more checks run on every case that loads, one
+    'field: message' line per problem: ``painkit.validate_cases`` (and ``python -m painkit validate``) adds
+    the check of the key against the mechanism criteria, which lives in ``painkit.mechanisms``, above cases."""
+    from ._checks import template_leftovers
+
     folder = _folder(folder)
     if not folder.is_dir():
         return [f"{_display(folder)}: not a folder of case files"]
@@ -478,6 +486,8 @@ def validate_cases(folder: str | Path = REPO_CASES) -> list[str]:
         if case.id in seen:
             problems.append(f"{_display(path)}: id: '{case.id}' duplicates {_display(seen[case.id])}")
         seen[case.id] = path
+        for check in (template_leftovers, *checks):
+            problems.extend(f"{_display(path)}: {p}" for p in check(case))
     return problems
 
 

@@ -1,4 +1,5 @@
-"""Checks of a case against painkit's other registries (instruments, intervention catalog, opioids).
+"""Checks of a case against painkit's other registries (instruments, intervention catalog, opioids), and
+against the new-case template (placeholder text left in).
 
 Kept apart from the case schema so that ``cases`` does not import the engines at module load. The
 questionnaire check also runs on raw YAML data, so a file with schema errors still has its answers checked
@@ -6,12 +7,17 @@ and an author sees every problem in one run.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import PainkitError, did_you_mean
 
 if TYPE_CHECKING:
     from ._case import Case
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "case_template.yaml"  # ``new-case`` writes it
+PLACEHOLDER = "Replace with"  # how the template's must-edit texts begin
 
 
 def answer_problems(visits: Any, sex: Any = None, age: Any = None) -> list[str]:
@@ -55,4 +61,43 @@ def case_cross_checks(case: "Case") -> list[str]:
         from ..formulary import stop_problems
 
         problems += stop_problems(case)
+    return problems
+
+
+_EXAMPLE_SECTIONS = ("red_flags",)  # the template's red flag is a real one an author may keep
+
+
+def _prose(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(field path, text) for every sentence-like string of the template: the placeholders an author must
+    replace (ids, enum values and the example red flag are not placeholders)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if path == "" and k in _EXAMPLE_SECTIONS:
+                continue
+            yield from _prose(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _prose(v, f"{path}[{i}]")
+    elif isinstance(data, str) and len(data.split()) >= 3:
+        yield path, " ".join(data.split())
+
+
+@lru_cache(maxsize=1)
+def _placeholders() -> dict[str, str]:
+    from .. import _yamlio as yamlio
+
+    return dict(_prose(yamlio.loads(TEMPLATE.read_text(encoding="utf-8").replace("{id}", "template"))))
+
+
+def template_leftovers(case: "Case") -> list[str]:
+    """One 'field: ...' line per field of ``case`` that still holds the new-case template's placeholder text
+    (unchanged, or still saying "Replace with ..."), so an unedited template never passes ``validate``."""
+    from .._validate import short
+
+    placeholders = _placeholders()
+    problems = []
+    for path, text in _prose(case.model_dump(mode="json", exclude_none=True)):
+        if placeholders.get(path) == text or text.startswith(PLACEHOLDER):
+            problems.append(f"{path}: still the template's placeholder text ({short(text)}); write this "
+                            f"case's own")
     return problems

@@ -1,4 +1,5 @@
-"""Case commands for ``python -m painkit``: validate, schema, new-case."""
+"""Case commands for ``python -m painkit``: schema, new-case (``validate`` also checks keys against the
+mechanism criteria, so it lives in ``painkit.mechanisms._authoring``)."""
 from __future__ import annotations
 
 import argparse
@@ -7,25 +8,13 @@ import sys
 from pathlib import Path
 
 from .._validate import os_problem
-from ._case import REPO_CASES, case_files, json_schema, validate_cases
+from ._case import json_schema
 
 
 def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
-    if name == "validate":
-        p.add_argument("folder", nargs="?", default=None, help="case folder (default: the shipped cases/)")
-    elif name == "new-case":
+    if name == "new-case":
         p.add_argument("id", help="case id, also the file name (lower-case letters, digits, '-')")
         p.add_argument("--folder", default=".", help="where to write ID.yaml (default: current folder)")
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    folder = Path(args.folder) if args.folder else REPO_CASES
-    problems = validate_cases(folder)
-    for line in problems:
-        print(line)
-    n = len(case_files(folder))
-    print(f"{n} case file(s) checked, {len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

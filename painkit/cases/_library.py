@@ -83,7 +83,7 @@ def case_index(folder: str | Path | None = None, *, setting: Filter = None, mech
     return frame
 
 
-def filter_index(index, *, setting: Filter = None, mechanism: Filter = None, population: Filter = None,
+def filter_index(index: "pd.DataFrame", *, setting: Filter = None, mechanism: Filter = None, population: Filter = None,
                  topic: Filter = None, difficulty: Filter = None):
     """The rows of a ``case_index()`` frame that match every given filter (see ``case_index``); lets a
     picker filter one index many times without reloading the cases."""

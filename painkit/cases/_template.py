@@ -1,10 +1,12 @@
-"""The commented case template written by ``python -m painkit new-case ID``."""
+"""The commented case template written by ``python -m painkit new-case ID`` (``_checks.template_leftovers``
+flags a case that still holds its placeholder text)."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 from ._case import CASE_ID
+from ._checks import TEMPLATE
 from ..errors import CaseError
 
 
@@ -14,7 +16,7 @@ def template_text(case_id: str) -> str:
         from .._validate import short
 
         raise CaseError(f"new-case: id {short(case_id)} must be 2-64 lower-case letters, digits, '-' or '_'")
-    text = (Path(__file__).resolve().parent.parent / "data" / "case_template.yaml").read_text(encoding="utf-8")
+    text = TEMPLATE.read_text(encoding="utf-8")
     return text.replace("{id}", case_id)
 
 
@@ -31,3 +33,4 @@ def write_template(case_id: str, folder: Path) -> Path:
     except OSError as exc:
         raise CaseError(f"new-case: {os_problem(exc, path.parent)}") from None
     return write_atomic(path, text, CaseError)
+

@@ -71,7 +71,7 @@ def curriculum_topics(tags: Iterable[str]) -> list[str]:
     return [t for t in tags if t.startswith(PREFIX)]
 
 
-def topic_coverage(index) -> Any:
+def topic_coverage(index: "pd.DataFrame") -> Any:
     """DataFrame, one row per topic in map order: id, title, domain, required, cases (count of cases in
     ``index`` - a ``case_index()`` frame - tagged with it) and case_ids. Shows learners and educators which
     parts of the curriculum the library teaches and where it is thin."""

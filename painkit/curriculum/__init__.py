@@ -11,3 +11,7 @@ from ._objectives import (MASTERY_CASE, MASTERY_STEP, MasteryResult, Module, Obj
                           load_mastery_bank, load_mastery_file, load_objectives, load_objectives_file, module_of)
 
 __all__ = ['CaseTags', 'Competency', 'CompetencyError', 'CurriculumError', 'MASTERY_CASE', 'MASTERY_STEP', 'MasteryResult', 'Module', 'Objectives', 'ObjectivesError', 'PREFIX', 'Question', 'QuestionBank', 'SelfCheckError', 'case_tags', 'check_self', 'curriculum_map', 'curriculum_topics', 'grade_mastery', 'load_bank', 'load_competencies', 'load_foundations', 'load_map', 'load_mastery_bank', 'load_mastery_file', 'load_objectives', 'load_objectives_file', 'module_of', 'option_id', 'populations_for', 'question_ids', 'topic_coverage', 'topic_ids', 'topics']
+
+from .._validate import check_public as _check_public
+
+_check_public(globals(), CurriculumError)  # arguments of every public function checked (issue 16)

@@ -17,6 +17,7 @@ from ._conditions import load_conditions
 from ._names import load_drug_names
 from ._opioids import load_opioids
 
+Status = Literal["verified", "partial", "unverified", "teaching_assumption"]  # _yamlio.STATUSES (a test checks)
 Category = Literal["pharmacological", "interventional", "physical", "psychological", "complementary",
                    "self_management", "monitoring"]
 # 'monitoring': safety checks that go with a prescription (PDMP, urine drug test, follow-up, ECG); not treatments.
@@ -53,6 +54,7 @@ class Simulation(_Strict):
     tolerance_per_week: float = Field(ge=0, le=1)
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     source: str = Field(min_length=1)
+    status: Status = Field(description="How the effect sizes were checked (one vocabulary, _yamlio.STATUSES).")
 
     @field_validator("effect")
     @classmethod
@@ -112,7 +114,7 @@ class Intervention(_Strict):
     classes: list[str] = Field(default_factory=list, description="Drug classes (drug_names.yaml).")
     mechanisms: dict[Mechanism, Evidence] = Field(default_factory=dict)
     evidence_source: str = Field(min_length=1)
-    line: Literal["first", "second", "third", "specialist", "adjunct", "co_prescription"]
+    line: Literal["first", "second", "third", "specialist", "adjunct", "co_prescription", "not_analgesic"]
     indications: list[str] = Field(default_factory=list)
     contraindications: list[Contraindication] = Field(default_factory=list)
     not_recommended: list[NotRecommended] = Field(default_factory=list)
@@ -123,6 +125,7 @@ class Intervention(_Strict):
     long_acting: bool = False
     simulation: Simulation
     source: str = Field(min_length=1)
+    status: Status = Field(description="How the entry's claims were checked against its sources.")
 
     @property
     def is_opioid(self) -> bool:
@@ -192,8 +195,8 @@ def get(intervention_id: str) -> Intervention:
 
 
 def interventions(category: Optional[str] = None):
-    """The catalog as a DataFrame (id, name, category, description, mechanisms, line, duration, source),
-    optionally one category."""
+    """The catalog as a DataFrame (id, name, category, description, mechanisms, line, duration, source,
+    status), optionally one category."""
     import pandas as pd
 
     if category is not None and category not in CATEGORIES:
@@ -202,6 +205,7 @@ def interventions(category: Optional[str] = None):
         raise PlanError(f"category {category!r} is not one of {', '.join(CATEGORIES)}{did_you_mean(category, CATEGORIES)}")
     rows = [{"id": it.id, "name": it.name, "category": it.category, "description": it.description,
              "mechanisms": ", ".join(f"{m}: {lvl}" for m, lvl in it.mechanisms.items()), "line": it.line,
-             "opioid": it.is_opioid, "long_acting": it.long_acting, "duration": it.duration, "source": it.source}
+             "opioid": it.is_opioid, "long_acting": it.long_acting, "duration": it.duration, "source": it.source,
+             "status": it.status}
             for it in load_catalog().values() if category in (None, it.category)]
     return pd.DataFrame(rows)

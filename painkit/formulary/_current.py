@@ -53,6 +53,10 @@ def resolve(stop: Sequence[str], medications: Sequence[Any]) -> list[int]:
 
 def stop_problems(case: Any) -> list[str]:
     """Case-file check: each ``key.stop`` entry must name one of the case's medications."""
+    if not hasattr(case, "key") or not hasattr(case, "medications"):  # cases sit above the formulary
+        from .._validate import kind, short
+
+        raise PlanError(f"stop_problems(): argument 'case': found {short(case)} ({kind(case)}); allowed: a Case")
     try:
         resolve(case.key.stop, case.medications)
     except PlanError as exc:

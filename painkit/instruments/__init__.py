@@ -7,3 +7,8 @@ from ._registry import Spec, load_instruments
 
 __all__ = ['Change', 'Score', 'Spec', 'band_cutoffs', 'case_scores', 'change', 'change_measures', 'info', 'list',
            'load_instruments', 'score', 'score_many', 'validate']
+
+from .._validate import check_public as _check_public
+from ..errors import InstrumentError as _InstrumentError
+
+_check_public(globals(), _InstrumentError)  # arguments of every public function checked (issue 16)

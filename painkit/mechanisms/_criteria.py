@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from .. import _yamlio as yamlio
 from ..cases import GRADES, MECHANISMS, Findings
+from .._validate import key
 from ..errors import MechanismError
 
 FINDINGS: tuple[str, ...] = tuple(f for f in Findings.model_fields if f != "notes")
@@ -46,14 +47,22 @@ def _names(crit: dict) -> list[str]:
     return [f] if isinstance(f, str) else list(f)
 
 
+def _finding(name: Any) -> str:
+    return key(name, "finding", criteria()["findings"], MechanismError)
+
+
+def _mechanism(name: Any) -> str:
+    return key(name, "mechanism", criteria()["systems"], MechanismError)
+
+
 def finding_label(name: str) -> str:
     """A clinician's label for a finding id (e.g. 'Sensory signs in the same distribution')."""
-    return criteria()["findings"][name]["label"]
+    return criteria()["findings"][_finding(name)]["label"]
 
 
 def phrase(name: str, value: Any) -> str:
     """A readable statement of one finding's value in a case, for reasons and feedback."""
-    spec = criteria()["findings"][name]
+    spec = criteria()["findings"][_finding(name)]
     if value is None:
         return f"{spec['label'].lower()}: not assessed"
     if isinstance(value, list):
@@ -82,12 +91,14 @@ def _rule(mechanism: str, grade: str) -> Optional[dict]:
 
 def meets(mechanism: str, grade: str) -> str:
     """How a grade is named in feedback, e.g. "NeuPSIG 'probable neuropathic'"."""
-    return criteria()["systems"][mechanism]["meets"].format(grade=grade)
+    system = criteria()["systems"][_mechanism(mechanism)]
+    key(grade, "grade", system["grades"], MechanismError)
+    return system["meets"].format(grade=grade)
 
 
 def entry_findings(mechanism: str) -> list[str]:
     """The findings the weakest grade of a system reads: without any of them the system cannot be graded."""
-    system = criteria()["systems"][mechanism]
+    system = criteria()["systems"][_mechanism(mechanism)]
     rule = next(iter(system["grades"].values()))
     ids = [*rule.get("requires", []), *rule.get("requires_one_of", [])]
     return [n for c in ids for n in _names(system["criteria"][c])]

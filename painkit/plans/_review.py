@@ -93,7 +93,7 @@ def _stop_list(stop: Optional[Sequence[str]]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def expert_plan(case: "Case") -> Plan:
+def expert_plan(case: "Case | str") -> Plan:
     """The plan in the case's key (recommended items, ``key.opioids`` and the medications ``key.stop``s)."""
     case = _as_case(case)
     return Plan(case.key.plan, opioids=case.key.opioids or None, notes="expert plan", stop=case.key.stop or None)
@@ -145,6 +145,19 @@ class PlanReview:
     def to_frame(self):
         """Findings as a DataFrame (severity, code, message, source, component, items)."""
         return findings_frame(self.findings)
+
+    @property
+    def summary(self):
+        """One-row DataFrame: case, score, each component's score, errors, warnings, MME/day."""
+        import pandas as pd
+
+        return pd.DataFrame([{"case": self.case_id, "score": self.score, **self.components,
+                              "errors": len(self.errors), "warnings": len(self.warnings),
+                              "mme": self.mme.total if self.mme is not None else None}])
+
+    def print_summary(self) -> None:
+        """Print the review as a learner reads it (score, components, findings)."""
+        print(repr(self))
 
     def components_frame(self):
         """Components as a DataFrame (component, score, weight) for charts."""

@@ -13,6 +13,12 @@ from ._demo_class import demo_class
 from ._outbox import LrsConfig, lrs_config
 from ._credit import CreditRecord, ModuleCredit, credit_record
 from ._certificate import certificate, verify as verify_certificate
-from ._lti import Launch, LtiError, LtiModule, ModuleScore, learner_name, module_score, send_grade, send_grades
+from ._lti import (Launch, LtiError, LtiModule, ModuleScore, learner_name, module_score, remember_launch, send_grade,
+                   send_grades)
 
-__all__ = sorted(['Attempt', 'AttemptHook', 'ClassData', 'ClassSummary', 'CreditRecord', 'FORMATS', 'Launch', 'LrsConfig', 'LtiError', 'LtiModule', 'ModuleCredit', 'ModuleScore', 'ProgressStore', 'ProgressWarning', 'Report', 'SCHEMA_VERSION', 'build_report', 'certificate', 'class_summary', 'credit_record', 'current_learner', 'current_store', 'default_learner', 'default_path', 'default_sink', 'demo_class', 'disable', 'enable', 'file_version', 'hand_in', 'learner_name', 'load_class', 'lrs_config', 'module_score', 'now', 'read_export', 'report', 'saved_note', 'send', 'send_grade', 'send_grades', 'set_default_sink', 'set_learner', 'to_frame', 'verify_certificate', 'write_export'])
+__all__ = sorted(['Attempt', 'AttemptHook', 'ClassData', 'ClassSummary', 'CreditRecord', 'FORMATS', 'Launch', 'LrsConfig', 'LtiError', 'LtiModule', 'ModuleCredit', 'ModuleScore', 'ProgressStore', 'ProgressWarning', 'Report', 'SCHEMA_VERSION', 'build_report', 'certificate', 'class_summary', 'credit_record', 'current_learner', 'current_store', 'default_learner', 'default_path', 'default_sink', 'demo_class', 'disable', 'enable', 'file_version', 'hand_in', 'learner_name', 'load_class', 'lrs_config', 'module_score', 'now', 'read_export', 'remember_launch', 'report', 'saved_note', 'send', 'send_grade', 'send_grades', 'set_default_sink', 'set_learner', 'to_frame', 'verify_certificate', 'write_export'])
+
+from .._validate import check_public as _check_public
+from ..errors import ProgressError as _ProgressError
+
+_check_public(globals(), _ProgressError)  # arguments of every public function checked (issue 16)

@@ -173,7 +173,7 @@ def file_version(path: Union[str, Path]) -> Optional[str]:
     return first[1].get("painkit_version") if first else None
 
 
-def to_frame(rows: list, *, columns: tuple = COLUMNS, answers: bool = True):
+def to_frame(rows: "list[Union[dict, tuple]]", *, columns: tuple = COLUMNS, answers: bool = True):
     """Rows (dicts or tuples in ``columns`` order) as a DataFrame: times as UTC datetimes, answers decoded
     unless ``answers=False``."""
     import pandas as pd

@@ -1,10 +1,11 @@
 """Live learning records: send the outbox to the institution's LRS in the background, with retries.
 
 ``LrsSender`` is a daemon thread with its own connection to the progress store: it takes due rows from the
-outbox (``_outbox``), turns their attempts into xAPI statements (the export's ``_xapi.statements``, so the
-LRS holds exactly what ``export --xapi`` writes), POSTs them in batches to ``<endpoint>statements`` and
-marks them sent. A failed batch waits ``backoff(tries)`` seconds (exponential, jittered, capped) before
-the next try; an offline learner or a down LRS loses nothing, since rows stay queued in the store file.
+outbox (``_outbox``), turns their attempts into xAPI statements (the export's builder,
+``_xapi.from_rows``, so the LRS holds exactly what ``export --xapi`` writes), POSTs them in batches to
+``<endpoint>statements`` and marks them sent. A failed batch waits ``backoff(tries)`` seconds (exponential,
+jittered, capped) before the next try, and the sender does not try the LRS again before then, even for
+newly queued rows; an offline learner or a down LRS loses nothing, since rows stay queued in the store file.
 A batch the LRS refuses as a whole (HTTP 400/409) is split until the refused statement is found alone,
 which is then marked rejected. Recording an attempt never waits for the network: the widget's write
 only adds a row and wakes the thread. ``python -m painkit lrs status|flush``.
@@ -18,6 +19,7 @@ import logging
 import random
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -67,18 +69,20 @@ def post(config: LrsConfig, statements: list[dict]) -> None:
 
 
 def _statements(store: ProgressStore, uids: list[str], homepage: Optional[str]) -> dict[str, dict]:
-    """The xAPI statement of each attempt, by attempt uid."""
-    from ._exports import COLUMNS, to_frame
+    """The xAPI statement of each attempt, by attempt uid (built from the store's rows without pandas: the
+    sender runs beside the learner's kernel and must stay light)."""
     from ._store import _SQL_COLUMNS
-    from ._xapi import statements
+    from ._xapi import from_rows
 
+    names = ("uid", "learner", "case", "step", "answer", "score", "started", "finished")
     marks = ",".join("?" * len(uids))
-    sql = (f"SELECT {', '.join(_SQL_COLUMNS[c] for c in COLUMNS)} FROM attempts a JOIN learners l"
+    sql = (f"SELECT {', '.join(_SQL_COLUMNS[c] for c in names)} FROM attempts a JOIN learners l"
            f" ON l.id = a.learner_id WHERE a.uid IN ({marks})")
     with store._lock:
-        rows = store._connection().execute(sql, uids).fetchall()
-    frame = to_frame(rows, columns=COLUMNS)
-    return dict(zip(frame["uid"], statements(frame, homepage=homepage)))
+        rows = [dict(zip(names, r)) for r in store._connection().execute(sql, uids).fetchall()]
+    for row in rows:
+        row["answer"] = json.loads(row["answer"])
+    return dict(zip((r["uid"] for r in rows), from_rows(rows, homepage=homepage)))
 
 
 @dataclass(frozen=True)
@@ -173,17 +177,33 @@ class LrsSender:
             return
         with store:
             while not self._stop.is_set():
+                hold = False
                 try:
                     result = send_due(store, self.config, batch=self.batch)
                     self.last_error = result.error
-                    nxt = _outbox.next_due(store)
+                    # after a failure, wait out the failed rows' backoff even when new rows arrive: the
+                    # LRS is not tried at every submit while it is down, and the learner's writes meet no
+                    # sender work meanwhile
+                    hold = bool(result.error)
+                    nxt = _outbox.next_retry(store) if hold else _outbox.next_due(store)
                 except Exception as exc:  # never let the thread die on a surprise; retry later
                     log.warning("LRS sender: %s", exc)
                     self.last_error, nxt = str(exc), None
                 wait = IDLE_WAKE_S if nxt is None else \
                     max(0.0, min(IDLE_WAKE_S, (nxt - datetime.now(timezone.utc)).total_seconds()))
-                self._wake.wait(wait)
-                self._wake.clear()
+                self._sleep(wait, wakeable=not hold)
+
+    def _sleep(self, seconds: float, *, wakeable: bool) -> None:
+        """Wait ``seconds``; a wake() ends the wait early only when ``wakeable`` (stop() always does)."""
+        until = time.monotonic() + seconds
+        while not self._stop.is_set():
+            left = until - time.monotonic()
+            if left <= 0:
+                break
+            woken = self._wake.wait(left)
+            self._wake.clear()
+            if woken and wakeable:
+                break
 
 
 _SENDERS: dict[Path, LrsSender] = {}

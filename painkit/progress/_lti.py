@@ -9,7 +9,10 @@ request are done by ``pylti1p3``; painkit holds no JWT code of its own.
 
 ``python -m painkit lti send-grades`` reads every LTI learner from the Hub's REST API (a service token with
 the ``admin:auth_state`` and ``read:users`` scopes), opens each learner's store read-only (a copy, so the
-learner's files are never touched) and sends one score per learner. See docs/deploy.md.
+learner's files are never touched) and sends one score per launch. A learner may launch painkit from
+several LMS links (two courses, two assignments): the Hub's login hook keeps every graded launch in the
+auth state (``remember_launch``, one per resource link, the newest launch of a link replacing the older), so
+each line item gets its own module's score. See docs/deploy.md.
 """
 from __future__ import annotations
 
@@ -30,8 +33,15 @@ from ._store import ProgressStore
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 DEPLOYMENT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
 CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+RESOURCE_LINK_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
+CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LEARNER_KEY = "painkit_learner"  # the learner name the Hub chose at login, kept in its auth state
+LAUNCHES_KEY = "painkit_launches"  # every graded launch of the learner, kept in the auth state
+MAX_LAUNCHES = 50                  # the oldest launches beyond this many are forgotten (bounds the auth state)
+# What a grade needs from a launch: who, which platform and deployment, where the score goes, which module.
+_KEPT_CLAIMS = ("sub", "iss", "aud", "azp", DEPLOYMENT_CLAIM, AGS_CLAIM, CUSTOM_CLAIM, RESOURCE_LINK_CLAIM,
+                CONTEXT_CLAIM, LEARNER_KEY)
 
 
 class LtiError(PainkitError):
@@ -133,6 +143,36 @@ def learner_name(claims: Mapping[str, Any], key: str = "sub") -> str:
     return str(value)
 
 
+def launch_key(claims: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Which LMS link a launch came from: (issuer, deployment, resource link id; else the AGS line item)."""
+    link = claims.get(RESOURCE_LINK_CLAIM)
+    ags = claims.get(AGS_CLAIM)
+    where = (link.get("id") if isinstance(link, Mapping) else None) or \
+        (ags.get("lineitem") or ags.get("lineitems") if isinstance(ags, Mapping) else None)
+    return str(claims.get("iss", "")), str(claims.get(DEPLOYMENT_CLAIM, "")), str(where or "")
+
+
+def launches_of(state: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The graded launches kept in a Hub auth state; an auth state written before launches were kept (or
+    with no graded launch) is its own single launch, so a missing grade claim is still reported."""
+    kept = state.get(LAUNCHES_KEY)
+    return list(kept) if isinstance(kept, list) and kept else [state]
+
+
+def remember_launch(previous: Optional[Mapping[str, Any]], state: Mapping[str, Any]) -> dict:
+    """The auth state to keep after a new launch (``state``, its claims): the same, with LAUNCHES_KEY listing
+    every graded launch of the learner, i.e. those kept in the ``previous`` auth state plus this one, which
+    replaces an earlier launch from the same LMS link (its line item and scopes may have changed). A launch
+    without the grade claim (an ungraded placement) adds none. Oldest first, at most MAX_LAUNCHES."""
+    earlier = [dict(c) for c in launches_of(previous)] if previous else []
+    launches = [c for c in earlier if isinstance(c.get(AGS_CLAIM), Mapping)]
+    if isinstance(state.get(AGS_CLAIM), Mapping):
+        key = launch_key(state)
+        launches = [c for c in launches if launch_key(c) != key]
+        launches.append({k: state[k] for k in _KEPT_CLAIMS if k in state})
+    return {**state, LAUNCHES_KEY: launches[-MAX_LAUNCHES:]}
+
+
 def send_grade(tool_config: str | Path, launch: Launch, score: ModuleScore, module: LtiModule) -> dict:
     """Post ``score`` to the launch's line item (or the module's line item, found or created by tag) with
     ``pylti1p3``; the tool's client credentials come from the pylti1p3 JSON ``tool_config``."""
@@ -183,8 +223,13 @@ def read_store_copy(path: str | Path, learner: str, module: LtiModule) -> Module
 
 
 def hub_launches(api_url: str, token: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """(hub user name, auth state) of every Hub user whose auth state holds LTI claims."""
+    """(hub user name, launch claims) of every graded launch of every Hub user whose auth state holds LTI
+    claims (a user launched from two LMS links gives two)."""
     import requests
+
+    if not api_url.startswith(("http://", "https://")):
+        raise LtiError(f"Hub API address: found {api_url[:60]!r}; allowed: an http:// or https:// address such as "
+                       "http://127.0.0.1:8081/hub/api")
 
     s = requests.Session()
     s.headers["Authorization"] = f"token {token}"
@@ -198,13 +243,15 @@ def hub_launches(api_url: str, token: str) -> Iterator[tuple[str, Mapping[str, A
 
     for user in get("/users"):
         state = get(f"/users/{user['name']}").get("auth_state") or {}
-        if AGS_CLAIM in state or "sub" in state:
-            yield user["name"], state
+        if AGS_CLAIM in state or "sub" in state or LAUNCHES_KEY in state:
+            for claims in launches_of(state):
+                yield user["name"], claims
 
 
 def send_grades(tool_config: str | Path, api_url: str, token: str, stores: str,
                 module: Optional[str] = None) -> list[tuple[str, str, Optional[ModuleScore], str]]:
-    """Send every LTI learner's module score; return (hub user, module, score, outcome) per learner.
+    """Send the module score of every graded launch of every LTI learner to that launch's line item; return
+    (hub user, module, score, outcome) per launch; the outcome is "sent to <line item>" or "not sent: <why>".
     ``stores`` is a path template with ``{username}`` (the Hub user) giving each learner's progress store."""
     results: list[tuple[str, str, Optional[ModuleScore], str]] = []
     for user, claims in hub_launches(api_url, token):
@@ -216,7 +263,7 @@ def send_grades(tool_config: str | Path, api_url: str, token: str, stores: str,
             mod = MODULES[mod_id]
             score = read_store_copy(stores.format(username=user), launch.learner, mod)
             send_grade(tool_config, launch, score, mod)
-            results.append((user, mod_id, score, "sent"))
+            results.append((user, mod_id, score, f"sent to {launch.lineitem or launch.lineitems}"))
         except LtiError as exc:
             results.append((user, module or "?", None, f"not sent: {exc}"))
     return results
@@ -256,7 +303,7 @@ def cmd_lti(args: argparse.Namespace) -> int:
             print(f"lti send-grades: {exc}", file=sys.stderr)
             results, failed = [], 1
         for user, mod, score, outcome in results:
-            failed += outcome != "sent"
+            failed += not outcome.startswith("sent")
             shown = f"{score.score:g}/{score.maximum:g} ({score.answered}/{score.total} cases)" if score else "-"
             print(f"{user}\t{mod}\t{shown}\t{outcome}", flush=True)
         if not args.every:

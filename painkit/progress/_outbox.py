@@ -82,7 +82,10 @@ def lrs_config() -> Optional[LrsConfig]:
         from .. import _yamlio as yamlio
 
         where = str(config_path())
-        data = yamlio.read(config_path())
+        try:
+            data = yamlio.read(config_path())
+        except yamlio.YamlError as exc:  # a syntax error: line, column and what to do, never a traceback
+            raise ProgressError(f"{where}: {exc}") from None
         if not isinstance(data, dict):
             raise ProgressError(f"{where}: found {type(data).__name__}; allowed: a mapping with keys "
                                 f"{', '.join(CONFIG_KEYS)}")
@@ -129,6 +132,14 @@ def next_due(store: Any) -> Optional[datetime]:
     with store._lock:
         row = store._connection().execute(
             "SELECT MIN(next_try) FROM outbox WHERE sent IS NULL AND rejected = 0").fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+def next_retry(store: Any) -> Optional[datetime]:
+    """When the earliest failed row (one that was tried before) may be tried again (None when none waits)."""
+    with store._lock:
+        row = store._connection().execute(
+            "SELECT MIN(next_try) FROM outbox WHERE sent IS NULL AND rejected = 0 AND tries > 0").fetchone()
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 

@@ -197,8 +197,26 @@ class Report:
     notebook_base: str = ""  # prefix for the links to notebooks ("" = beside the report, as in notebooks/)
     generated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
-    def summary(self) -> dict:
-        """Headline numbers: attempts, cases done, competencies covered, minutes on task."""
+    @property
+    def summary(self):
+        """One-row DataFrame of the headline numbers: attempts, cases done, competencies covered, minutes."""
+        import pandas as pd
+
+        return pd.DataFrame([self._headline()])
+
+    def print_summary(self) -> None:
+        """Print the headline a learner reads first."""
+        s = self._headline()
+        print(f"{s['learner'] or 'learner'}: {s['attempts']} attempts; {s['cases_done']} of {s['cases']} cases "
+              f"done; {s['competencies_covered']} of {s['competencies']} competencies covered; "
+              f"{s['minutes_on_task']:.0f} minutes on task")
+
+    def to_frame(self):
+        """The competency table: one row per competency with its status, cases done, target and progress."""
+        return self.coverage
+
+    def _headline(self) -> dict:
+        """The headline numbers as plain values (for the page and the CLI)."""
         c, k = self.coverage, self.cases
         return {"learner": self.learner, "attempts": int(self.time_on_task["attempts"].sum()),
                 "cases_done": int((k["status"] == "done").sum()), "cases": len(k),
@@ -221,7 +239,7 @@ class Report:
     def _body(self) -> str:
         from ..charts import svg
 
-        s = self.summary()
+        s = self._headline()
         fmt = {"progress": "{:.0%}".format, "progress to targets": "{:.0%}".format, "mean score": "{:.0f}".format, "best score": "{:.0f}".format,
                "minutes": "{:.0f}".format}
         head = (f"<h2>painkit self-study report{': ' + escape(s['learner']) if s['learner'] else ''}</h2>"
@@ -292,7 +310,7 @@ _STYLE = ("<style>.pk-report{font-family:system-ui,sans-serif;max-width:60em;lin
           ".pk-table td:nth-child(2){min-width:18em}</style>")
 
 
-def build_report(frame, learner: Optional[str] = None, *, comp_map: Optional[dict] = None,
+def build_report(frame: "pd.DataFrame", learner: Optional[str] = None, *, comp_map: Optional[dict] = None,
                  tags: Optional[dict[str, CaseTags]] = None) -> Report:
     """A Report from an attempts DataFrame (``ProgressStore.attempts()`` or ``exports.read_export()``)."""
     comp_map = comp_map or load_map()
@@ -373,7 +391,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ProgressError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return 1
-    s = rep.summary()
+    s = rep._headline()
     print(f"wrote {args.out}: {s['attempts']} attempts, {s['cases_done']}/{s['cases']} cases done, "
           f"{s['competencies_covered']}/{s['competencies']} competencies covered")
     return 0

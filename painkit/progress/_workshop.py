@@ -85,8 +85,19 @@ def _read(path: Path):
     from ._store import ProgressStore
 
     if path.suffix in STORE_SUFFIXES:
-        with ProgressStore(path) as store:
-            return store.attempts(), None
+        # A hand-in is untrusted and not ours to change: read a copy, so opening it (journal mode, schema
+        # migration) never writes to the learner's file.
+        import shutil
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="painkit-hand-in-") as tmp:
+            copy = Path(tmp) / "hand-in.sqlite"
+            shutil.copyfile(path, copy)
+            for extra in ("-wal",):  # attempts not yet checkpointed into the main file
+                if Path(f"{path}{extra}").is_file():
+                    shutil.copyfile(f"{path}{extra}", f"{copy}{extra}")
+            with ProgressStore(copy, outbox=False) as store:
+                return store.attempts(), None
     return read_export(path), file_version(path)
 
 

@@ -171,12 +171,18 @@ def statements(frame_or_store: Any, *, homepage: Optional[str] = None, base: str
     """Every attempt (or one learner's) as an xAPI statement, in the given order; ``homepage`` is the IRL of
     the system learner accounts belong to (default ``$PAINKIT_XAPI_HOMEPAGE``, else DEFAULT_HOMEPAGE).
     A DataFrame needs decoded answers (the default of ``attempts()`` and ``read_export()``)."""
+    return from_rows(_rows(frame_or_store, learner), homepage=homepage, base=base)
+
+
+def from_rows(rows: list[dict], *, homepage: Optional[str] = None, base: str = DEFAULT_BASE) -> list[dict]:
+    """Attempt rows (dicts with uid, learner, case, step, decoded answer, score, and started and finished
+    as datetimes or ISO 8601 text) as xAPI statements, in order: what ``statements`` does once it has rows.
+    The LRS sender uses it on rows read straight from the store, without pandas."""
     homepage = homepage or os.environ.get(HOMEPAGE_ENV) or DEFAULT_HOMEPAGE
     for name, value in (("homepage", homepage), ("base", base)):
         if not _is_irl(value):
             raise ProgressError(f"xapi: {name}: found {value!r}; allowed: an absolute http(s) address such as "
                                 "'https://lms.example.edu'")
-    rows = _rows(frame_or_store, learner)
     pass_score = float(load_competencies()["pass_score"])
     titles = {cid: tags.title for cid, tags in case_tags({str(r["case"]) for r in rows}).items()}
     mastery_mark = load_objectives().pass_mark.value if any(r["case"] == MASTERY_CASE for r in rows) else 100.0

@@ -11,3 +11,7 @@ from ._calibration import Target, calibration_targets, check_calibration
 from ._params import load_calibration, load_fitted, load_trajectory
 
 __all__ = ['Change', 'MAX_PATIENTS', 'MAX_PATIENT_WEEKS', 'MAX_WEEKS', 'NOTE', 'OUTCOMES', 'PLACEBO', 'PatientReading', 'PlanComparison', 'RevisionReview', 'SimulationError', 'Target', 'Thresholds', 'TrajectoryScores', 'VirtualTrial', 'branch', 'calibration_targets', 'changes_of', 'check_calibration', 'compare_plans', 'grade_reading', 'jsonable', 'load_calibration', 'load_fitted', 'load_revision_rules', 'load_trajectory', 'outcome_labels', 'patient_outcomes', 'pick_patient', 'plan_parts', 'read_patient', 'review_revision', 'score_trajectories', 'simulate', 'thresholds', 'virtual_trial', 'visit_summary', 'wide', 'with_outcomes']
+
+from .._validate import check_public as _check_public
+
+_check_public(globals(), SimulationError)  # arguments of every public function checked (issue 16)

@@ -124,6 +124,15 @@ class TrajectoryScores:
     weeks: int
     note: str = NOTE
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per synthetic patient (``per_patient``); ``summary`` is the cohort table."""
+        return self.per_patient
+
+    def print_summary(self) -> None:
+        """Print the cohort table (outcome, estimate and its 95% interval)."""
+        print(NOTE)
+        print(self.summary.to_string(index=False))
+
     def _repr_html_(self) -> str:
         return (f"<p><b>{NOTE}</b></p>" + self.summary.to_html(index=False, float_format=lambda v: f"{v:.3g}"))
 

@@ -41,12 +41,13 @@ rules = load_revision_rules
 
 @dataclass
 class RevisionReview:
-    """The review of one plan revision: ``score`` (0-100), ``findings`` (errors first), a ``summary`` of the
-    visit and the change, and the numbers behind them (``visit``, ``changes``)."""
+    """The review of one plan revision: ``score`` (0-100), ``findings`` (errors first), a ``message`` (the
+    visit and the change in words), and the numbers behind them (``visit``, ``changes``). ``summary`` is a
+    one-row DataFrame, as on every painkit result; ``print_summary()`` prints the message."""
 
     score: int
     findings: list[Finding]
-    summary: str
+    message: str
     visit: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
     case_id: str = ""
@@ -59,6 +60,20 @@ class RevisionReview:
         """Findings as a DataFrame (severity, code, message, source, component, items)."""
         return findings_frame(self.findings)
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One-row DataFrame: case, visit week, score, errors, warnings, responder share, MME before/after."""
+        severities = [f.severity for f in self.findings]
+        return pd.DataFrame([{"case": self.case_id, "week": self.visit.get("week"), "score": self.score,
+                              "errors": severities.count("error"), "warnings": severities.count("warning"),
+                              "responder_share": self.visit.get("responder_share"),
+                              "mme_before": self.changes.get("mme_before"),
+                              "mme_after": self.changes.get("mme_after"), "message": self.message}])
+
+    def print_summary(self) -> None:
+        """Print the score and the message a learner reads."""
+        print(f"Revision review: {self.score}/100. {self.message}")
+
     def __repr__(self) -> str:
         lines = [f"RevisionReview({self.case_id or 'case'}, week {self.visit.get('week')}): score {self.score}/100"]
         lines += [f"  [{f.severity}] {f.code}: {f.message}" for f in self.findings]
@@ -67,7 +82,7 @@ class RevisionReview:
     def _repr_html_(self) -> str:
         return (f"<div class='pk-review'><p style='color:#666'>{escape(DISCLAIMER)} {escape(NOTE)}</p>"
                 f"<h4>Revision review at week {self.visit.get('week')}: {self.score}/100</h4>"
-                f"<p>{escape(self.summary)}</p>{findings_html(self.findings)}</div>")
+                f"<p>{escape(self.message)}</p>{findings_html(self.findings)}</div>")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -210,8 +225,8 @@ def review_revision(case: Any, frame: pd.DataFrame, week: int, new_plan: Any, *,
     score = _score(findings)
     changes = {"kept": sorted(old_rows & new_rows), "added": added, "removed": removed,
                "mme_before": before_mme, "mme_after": after_mme}
-    summary = _summary(visit, responding, assess, changes, catalog, score, findings)
-    return RevisionReview(score, findings, summary, visit, changes, case.id)
+    message = _message(visit, responding, assess, changes, catalog, score, findings)
+    return RevisionReview(score, findings, message, visit, changes, case.id)
 
 
 def with_outcomes(review: RevisionReview, kept: pd.DataFrame, revised: pd.DataFrame, weeks: int) -> RevisionReview:
@@ -237,9 +252,9 @@ def with_outcomes(review: RevisionReview, kept: pd.DataFrame, revised: pd.DataFr
     finding = render(r["rules"]["revision_did_worse"], "revision_did_worse", weeks=weeks, worse=", ".join(worse))
     findings = sort_findings([*review.findings, finding])
     score = _score(findings)
-    summary = review.summary.replace(f"Score {review.score}/100", f"Score {score}/100") + \
+    message = review.message.replace(f"Score {review.score}/100", f"Score {score}/100") + \
         f" At week {weeks} the revision did worse than the plan kept on {', '.join(worse)}."
-    return RevisionReview(score, findings, summary, review.visit, review.changes, review.case_id)
+    return RevisionReview(score, findings, message, review.visit, review.changes, review.case_id)
 
 
 def _describe(added: list[str], removed: list[str], before: float, after: float, catalog: Mapping[str, Any]) -> str:
@@ -263,7 +278,7 @@ def _score(findings: list[Finding]) -> int:
     return int(max(0, total))
 
 
-def _summary(visit: dict[str, Any], responding: bool, assess: bool, changes: dict[str, Any],
+def _message(visit: dict[str, Any], responding: bool, assess: bool, changes: dict[str, Any],
              catalog: Mapping[str, Any], score: int, findings: list[Finding]) -> str:
     """One paragraph: what the visit shows, what the revision changes, and the verdict."""
     th = thresholds()

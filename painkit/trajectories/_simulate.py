@@ -283,6 +283,16 @@ class PlanComparison:
     differences: pd.DataFrame
     note: str = NOTE
 
+    def to_frame(self) -> pd.DataFrame:
+        """Every plan's per-patient outcomes in one frame, with a ``plan`` column."""
+        return pd.concat([s.per_patient.assign(plan=name) for name, s in self.scores.items()], ignore_index=True)
+
+    def print_summary(self) -> None:
+        """Print the long summary (each plan's outcomes with 95% intervals) and the paired differences."""
+        print(NOTE)
+        print(self.summary.to_string(index=False))
+        print(self.differences.to_string(index=False))
+
     def _repr_html_(self) -> str:
         return (f"<p><b>{NOTE}</b></p>"
                 + self.differences.to_html(index=False, float_format=lambda v: f"{v:.3g}"))

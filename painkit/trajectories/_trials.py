@@ -150,6 +150,11 @@ class VirtualTrial:
             raise SimulationError(f"arm: found {arm!r}; allowed: {', '.join(rows['arm'].unique())}")
         return float(hit["estimate"].iloc[0])
 
+    def print_summary(self) -> None:
+        """Print the arm outcomes and comparisons with their 95% intervals."""
+        print(NOTE)
+        print(self.summary.to_string(index=False))
+
     def _repr_html_(self) -> str:
         return (f"<p><b>{NOTE}</b></p>" + self.summary.to_html(index=False, float_format=lambda v: f"{v:.3g}"))
 

@@ -2,22 +2,27 @@
 needs no code edited ("replace 'lbp-chronic' with ..." is a dropdown instead)."""
 from __future__ import annotations
 
+import warnings
 from html import escape
 from typing import Any, Callable, Optional, Sequence
 
 from ..errors import PainkitError
+from ._case_picker import unreadable_note
 
 
-def _options(cases: Optional[Sequence[str]]) -> list[tuple[str, str]]:
-    """(title (id), id) for each case; a case file that cannot be read is left out, never fatal."""
+def _options(cases: Optional[Sequence[str]]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(title (id), id) for each case, and the problems of the case files that cannot be read: those are left
+    out, never fatal, and named in a note below the dropdown instead of a warning box."""
     from ..cases import case_index
 
-    index = case_index()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        index = case_index()
     rows = [(f"{r.title} ({r.id})", r.id) for r in index.itertuples()]
     if cases is not None:
         wanted = set(cases)
         rows = [r for r in rows if r[1] in wanted]
-    return rows
+    return rows, list(index.attrs.get("problems", []))
 
 
 class CaseChoice:
@@ -30,7 +35,10 @@ class CaseChoice:
         import ipywidgets as w
 
         self._build = build
-        options = list(options) if options is not None else _options(cases)  # e.g. instruments to pick
+        problems: list[str] = []
+        if options is None:
+            options, problems = _options(cases)
+        options = list(options)  # given: e.g. instruments to pick
         if value not in [v for _, v in options]:
             raise PainkitError(f"CaseChoice: value {value!r} is not a case in the list; allowed: "
                                f"{', '.join(v for _, v in options[:20])}")
@@ -38,9 +46,10 @@ class CaseChoice:
                                  style={"description_width": "initial"}, layout=w.Layout(width="46em"))
         self.area = w.VBox()
         self.message = w.HTML()
+        self.note = w.HTML(value=unreadable_note(problems))  # case files left out of the list, if any
         self.current: Any = None
         self.picker.observe(lambda change: self._show(change["new"]), names="value")
-        self.widget = w.VBox([self.picker, self.message, self.area])
+        self.widget = w.VBox([self.picker, self.note, self.message, self.area])
         self._show(value)
 
     def choose(self, case_id: str) -> None:

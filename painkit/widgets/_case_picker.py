@@ -3,6 +3,7 @@ difficulty), then open it. Filtering is ``painkit.cases.filter_index``; the case
 from __future__ import annotations
 
 import html
+import warnings
 from pathlib import Path
 from typing import Optional, Union
 
@@ -17,7 +18,10 @@ class CasePicker:
     def __init__(self, folder: Union[str, Path, None] = None):
         import ipywidgets as w
 
-        self.index = case_index(folder)
+        with warnings.catch_warnings():  # a file that cannot be read is shown below the list instead
+            warnings.simplefilter("ignore", UserWarning)
+            self.index = case_index(folder)
+        self.problems: list[str] = list(self.index.attrs.get("problems", []))
         lay = w.Layout(width="22em")
         settings = ["acute", "chronic", "cancer", "palliative"]
         difficulties = curriculum_map()["difficulty"]["levels"]
@@ -57,7 +61,7 @@ class CasePicker:
         found = self.matches()
         self.results.options = [(f"{r['title']} ({r['setting']}, {r['difficulty']})", r["id"])
                                 for _, r in found.iterrows()]
-        self.count.value = f"<p>{len(found)} of {len(self.index)} cases match.</p>"
+        self.count.value = f"<p>{len(found)} of {len(self.index)} cases match.</p>" + unreadable_note(self.problems)
         if not len(found):
             self.count.value += "<p><i>No case matches all of these; set a filter back to 'any'.</i></p>"
 
@@ -88,3 +92,14 @@ def _note(text: str):
     import ipywidgets as w
 
     return w.HTML(value=f"<p><i>{html.escape(text)}</i></p>")
+
+
+def unreadable_note(problems: list[str]) -> str:
+    """A note naming the case files left out because they could not be read (one bad file never hides the
+    others); the educator's ``python -m painkit validate`` says what is wrong in each."""
+    files = sorted({Path(p.split(": ", 1)[0]).name for p in problems})
+    if not files:
+        return ""
+    shown = ", ".join(html.escape(f) for f in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    return (f"<p role='status'>{len(files)} case file(s) could not be read and are not listed: {shown}. "
+            f"Tell your educator: <code>python -m painkit validate</code> shows what to fix.</p>")

@@ -293,9 +293,9 @@ class TrajectoryExplorer:
                         for label in a.index)
         self.branch_summary.value = (f"<p>At week {weeks}, the same patients:</p><table><tr><th>outcome</th>"
                                      f"<th>plan kept</th><th>plan revised</th></tr>{table}</table>")
-        self.revision_feedback.value = (f"<p><b>Revision review: {review.score}/100</b> {escape(review.summary)}</p>"
+        self.revision_feedback.value = (f"<p><b>Revision review: {review.score}/100</b> {escape(review.message)}</p>"
                                         + findings_html(review.findings))
-        attempt = Attempt(case=self.case.id, step=REVISION_STEP, score=float(review.score), feedback=review.summary,
+        attempt = Attempt(case=self.case.id, step=REVISION_STEP, score=float(review.score), feedback=review.message,
                           started=self.started, answer={"week": self.visit_week, "kept": self._plan_dict(self._run_plan),
                                                         "revised": revised_plan, "codes": review.codes, "weeks": weeks,
                                                         "n_patients": int(self.size.value), "seed": self.seed})

@@ -30,7 +30,7 @@ MALFORMED = {
     "negative-duration": ("findings.pain_duration_months", "greater than or equal to 0"),
     "bad-grade": ("key.mechanisms", "'maybe' is not one of unlikely, possible, probable, definite"),
     "unknown-comorbidity": ("comorbidities[0].id", "allowed: aki"),
-    "syntax-error": ("line 6", "not valid YAML"),
+    "syntax-error": ("line 5, column 15", "not valid YAML"),  # where the unclosed '[' opens
     "wrong-list-type": ("allergies", "valid list"),
     "bad-medication": ("medications[0].dose", "greater than 0"),
     "bad-answer": ("instruments[0].responses.phq9", "item"),

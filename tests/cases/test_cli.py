@@ -52,9 +52,60 @@ def test_schema_is_json_schema_of_a_case():
     assert {"id", "title", "setting", "key"} <= set(schema["required"])
 
 
-def test_new_case_template_is_valid_after_filling_in(tmp_path):
+# The template's placeholder texts (painkit/data/case_template.yaml): the fields an author must write.
+PLACEHOLDERS = {
+    "title": ('Replace with a short title, e.g. "Chronic low back pain with psychosocial risk factors"',
+              "Frozen shoulder in a teacher"),
+    "patient.background": ("Occupation, family, what matters to them. Write respectfully.",
+                           "Primary-school teacher; plays the cello."),
+    "presentation": ("What the learner reads first: who, what pain, since when, why they came.",
+                     "Six months of right shoulder pain."),
+    "history": ("Pain history: site, quality, course, aggravating and easing factors, treatments tried, sleep, "
+                "mood, work.", "Worse reaching overhead; eases with rest."),
+    "exam": ("Examination findings, including neurological examination and signs of hypersensitivity.",
+             "Painful arc; neurological examination normal."),
+    "key.rationale": ("Why these grades, criterion by criterion.", "Tissue injury with a mechanical pattern."),
+    "key.teaching_points[0]": ("Replace with what the learner should take away.", "Exercise therapy first."),
+    "key.sources[0]": ("Replace with author, year, title, journal.", "A test source, 2024."),
+}
+
+
+def _new_case(tmp_path: Path) -> Path:
     result = run("new-case", "my-case", "--folder", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    text = (tmp_path / "my-case.yaml").read_text()
+    path = tmp_path / "my-case.yaml"
+    text = path.read_text()
     assert text.startswith("#") and "id: my-case" in text
-    assert run("validate", str(tmp_path)).returncode == 0
+    return path
+
+
+def test_untouched_new_case_template_fails_naming_every_placeholder_field(tmp_path):
+    _new_case(tmp_path)
+    result = run("validate", str(tmp_path))
+    assert result.returncode == 1
+    named = {line.split(": ")[1] for line in result.stdout.splitlines()}
+    assert named == set(PLACEHOLDERS)
+    assert all("still the template's placeholder text" in line for line in result.stdout.splitlines())
+
+
+def test_new_case_template_is_valid_after_filling_in(tmp_path):
+    path = _new_case(tmp_path)
+    text = path.read_text()
+    for old, new in PLACEHOLDERS.values():
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text)
+    result = run("validate", str(tmp_path))
+    assert result.returncode == 0, result.stdout
+
+
+def test_a_half_edited_template_names_only_the_fields_left(tmp_path):
+    path = _new_case(tmp_path)
+    text = path.read_text()
+    for field in ("title", "presentation", "key.rationale"):
+        old, new = PLACEHOLDERS[field]
+        text = text.replace(old, new)
+    path.write_text(text)
+    result = run("validate", str(tmp_path))
+    named = {line.split(": ")[1] for line in result.stdout.splitlines()}
+    assert named == set(PLACEHOLDERS) - {"title", "presentation", "key.rationale"}

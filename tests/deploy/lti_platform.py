@@ -1,10 +1,12 @@
 """A test LMS on 127.0.0.1 built on the kept platform library ``lti1p3platform``: it starts the OIDC third-party
 login, answers the tool's authentication request with a signed launch (id_token with an AGS claim), serves
-its JWKS, issues access tokens for the client-credentials grant and records scores posted to its line item.
-Keys are made here, per test; nothing leaves the machine."""
+its JWKS, issues access tokens for the client-credentials grant and records scores posted to its line items.
+Each LMS link (resource link, in its own course) has its own line item, ``/lineitems/<link>``. Keys are made
+here, per test; nothing leaves the machine."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import typing as t
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +23,7 @@ from lti1p3platform.service_connector import AssignmentsGradesService
 
 CLIENT_ID = "painkit-test-client"
 DEPLOYMENT_ID = "deployment-1"
-LINEITEM_ID = "1"
+FIRST_LINK = "resource-link-1"
 
 
 def rsa_pair() -> tuple[str, str]:
@@ -66,7 +68,8 @@ class _Grades(AssignmentsGradesService):
     scores: list[dict]
 
     def find_lineitems(self, **kwargs: t.Any) -> dict:
-        return {"content": [self.find_lineitem(LINEITEM_ID)], "has_next": False, "next": None}
+        return {"content": [self.find_lineitem(self.ags.lineitem_url.rsplit("/", 1)[1])], "has_next": False,
+                "next": None}
 
     def find_lineitem(self, line_item_id: str) -> dict:
         return {"id": self.ags.lineitem_url, "scoreMaximum": 100, "label": "Pain mechanisms"}
@@ -96,7 +99,6 @@ class LmsPlatform:
     def __init__(self, tool_login_url: str, tool_public_key: str, port: int):
         self.url = f"http://127.0.0.1:{port}"
         self.private_key, self.public_key = rsa_pair()
-        self.lineitem = f"{self.url}/lineitems/{LINEITEM_ID}"
         self.scores: list[dict] = []
         self.registration = (Registration().set_iss(self.url).set_client_id(CLIENT_ID)
                              .set_deployment_id(DEPLOYMENT_ID).set_oidc_login_url(tool_login_url)
@@ -141,11 +143,13 @@ class LmsPlatform:
                         return self._send(200, json.dumps(platform._config().get_access_token(req["form_data"])))
                     except Exception as exc:  # the tool's assertion was refused
                         return self._send(400, json.dumps({"error": "invalid_client", "detail": str(exc)}))
-                if req["path"] == f"/lineitems/{LINEITEM_ID}/scores":
+                scores = re.fullmatch(r"/lineitems/([\w-]+)/scores", req["path"])
+                if scores:
+                    link = scores.group(1)
                     grades = _Grades(_Request(req), platform._config(), f"{platform.url}/lineitems",
-                                     platform.lineitem)
+                                     platform.lineitem(link))
                     grades.scores = platform.scores
-                    resp = grades.handle_resp(grades.handle_update_score, line_item_id=LINEITEM_ID)
+                    resp = grades.handle_resp(grades.handle_update_score, line_item_id=link)
                     return self._send(resp.code, json.dumps({"status": resp.message}))
                 self._send(404, "{}")
 
@@ -156,23 +160,29 @@ class LmsPlatform:
     def _config(self) -> _Platform:
         return _Platform(registration=self.registration)
 
-    def login_url(self, user_id: str, name: str, target_link_uri: str) -> str:
-        """Step 1 of the OIDC third-party login: the URL the LMS sends the browser to."""
+    def lineitem(self, link: str) -> str:
+        """The line item (gradebook column) of an LMS link."""
+        return f"{self.url}/lineitems/{link}"
+
+    def login_url(self, user_id: str, name: str, target_link_uri: str, link: str = FIRST_LINK) -> str:
+        """Step 1 of the OIDC third-party login from the LMS link ``link``: the URL the LMS sends the browser
+        to (the link travels as lti_message_hint, which the tool sends back unchanged)."""
         self._users[user_id] = name
         login = _Login(_Request({}), self._config())
-        login.set_lti_message_hint(hint="resource-link-1")
+        login.set_lti_message_hint(hint=link)
         return login.set_launch_url(target_link_uri).prepare_preflight_url(user_id)
 
     def _launch_form(self, req: dict) -> str:
         """Step 3: the tool's authentication request is answered with a signed launch, posted by the browser."""
-        user_id = req["get_data"]["login_hint"]
+        user_id, link = req["get_data"]["login_hint"], req["get_data"]["lti_message_hint"]
         launch = _Launch(_Request(req), self._config())
         launch.set_user_data(user_id, ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
                              full_name=self._users[user_id])
-        launch.set_resource_link_claim("resource-link-1", title="painkit: pain mechanisms")
-        launch.set_launch_context_claim("course-1", context_title="Pain management", context_label="PAIN101")
+        launch.set_resource_link_claim(link, title="painkit: pain mechanisms")
+        launch.set_launch_context_claim(f"course-of-{link}", context_title="Pain management",
+                                        context_label="PAIN101")
         launch.set_custom_parameters_claim({"painkit_module": "03_mechanisms"})
-        launch.set_ags(lineitems_url=f"{self.url}/lineitems", lineitem_url=self.lineitem,
+        launch.set_ags(lineitems_url=f"{self.url}/lineitems", lineitem_url=self.lineitem(link),
                        allow_creating_lineitems=False)
         return launch.lti_launch()
 

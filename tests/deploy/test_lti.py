@@ -1,7 +1,8 @@
 """LTI 1.3 end to end on 127.0.0.1: a test LMS (lti1p3platform, keys made here) launches a learner into the real
 JupyterHub (jupyterhub-ltiauthenticator), the learner answers a quiz of notebook 03 in their own server under
-their LMS name, and ``python -m painkit lti send-grades`` posts the module score to the LMS line item
-(pylti1p3's client-credentials grant)."""
+their LMS name, launches again from a second LMS link (another course, its own line item), and
+``python -m painkit lti send-grades`` posts the module score to the line item of each launch (pylti1p3's
+client-credentials grant)."""
 from __future__ import annotations
 
 import base64
@@ -19,7 +20,7 @@ import pytest
 import requests
 
 from .hub import ROOT, Hub, find_chp, prestart_module
-from .lti_platform import CLIENT_ID, DEPLOYMENT_ID, LmsPlatform, rsa_pair
+from .lti_platform import CLIENT_ID, DEPLOYMENT_ID, FIRST_LINK, LmsPlatform, rsa_pair
 
 LMS_USER = "lms-user-7f3a"       # the platform's opaque user id (sub): the Hub user name
 LMS_NAME = "Dr Amara Osei"       # the name claim: the painkit learner name (PAINKIT_LTI_LEARNER_KEY=name)
@@ -62,11 +63,12 @@ def lms_and_hub(tmp_path):
     platform.stop()
 
 
-def lti_launch(platform: LmsPlatform, hub: Hub, user: str = LMS_USER, forge: bool = False) -> requests.Response:
-    """The browser's part: LMS -> tool login -> LMS authorize -> launch form posted to the Hub. ``forge``
+def lti_launch(platform: LmsPlatform, hub: Hub, user: str = LMS_USER, forge: bool = False,
+               link: str = FIRST_LINK) -> requests.Response:
+    """The browser's part: LMS link -> tool login -> LMS authorize -> launch form posted to the Hub. ``forge``
     swaps the signed token's payload for one naming another user, keeping the LMS's signature."""
     browser = requests.Session()
-    page = browser.get(platform.login_url(user, LMS_NAME, f"{hub.url}/hub/home"))
+    page = browser.get(platform.login_url(user, LMS_NAME, f"{hub.url}/hub/home", link))
     assert page.ok, f"OIDC login / authorize failed: HTTP {page.status_code} {page.text[:200]}"
     action = re.search(r'action="([^"]+)"', page.text).group(1)
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text))
@@ -107,6 +109,9 @@ def test_lms_launch_quiz_and_grade_return(lms_and_hub):
     ]))
     assert f"learner {LMS_NAME}" in out  # the name claim is the painkit learner
     assert "score 100.0" in out
+    # the same learner launches painkit from a second course's assignment: its own line item
+    second = lti_launch(platform, hub, link="resource-link-2")
+    assert second.status_code == 302, f"second launch refused: HTTP {second.status_code} {second.text[:300]}"
 
     env = {k: v for k, v in __import__("os").environ.items() if k != "PAINKIT_HOME"}
     env["JUPYTERHUB_API_TOKEN"] = hub.grades_token
@@ -115,11 +120,12 @@ def test_lms_launch_quiz_and_grade_return(lms_and_hub):
                            "--stores", str(hub.homes / "{username}" / ".painkit" / "progress.sqlite")],
                           env=env, capture_output=True, text=True, timeout=60)
     assert sent.returncode == 0, sent.stdout + sent.stderr
-    assert len(platform.scores) == 1, sent.stdout
-    score = platform.scores[0]
-    assert score["userId"] == LMS_USER
-    # module score: best score per quiz of notebook 03, unanswered quizzes count 0: (100 + 0 + 0) / 3
-    assert score["scoreGiven"] == pytest.approx(100 / 3, abs=0.01)
-    assert score["scoreMaximum"] == 100
-    assert score["activityProgress"] == "InProgress" and score["gradingProgress"] == "FullyGraded"
+    # one score per launch, each at its own link's line item (the first launch is not forgotten)
+    assert sorted(s["lineitem"] for s in platform.scores) == [FIRST_LINK, "resource-link-2"], sent.stdout
+    for score in platform.scores:
+        assert score["userId"] == LMS_USER
+        # module score: best score per quiz of notebook 03, unanswered quizzes count 0: (100 + 0 + 0) / 3
+        assert score["scoreGiven"] == pytest.approx(100 / 3, abs=0.01)
+        assert score["scoreMaximum"] == 100
+        assert score["activityProgress"] == "InProgress" and score["gradingProgress"] == "FullyGraded"
     print(f"LTI test: launch, quiz and grade return in {time.monotonic() - t0:.1f} s")

@@ -17,7 +17,9 @@ BRIEF_IDS = {
                         "methadone", "buprenorphine", "naloxone", "triptan_acute", "bisphosphonate_or_denosumab",
                         "corticosteroid_oral",
                         # issue 19: trigeminal neuralgia and migraine prevention need their first-line drugs
-                        "carbamazepine", "topiramate"],
+                        "carbamazepine", "topiramate",
+                        # issue 17: sedative-hypnotics a plan can hold (not analgesics), so review shows their harms
+                        "diazepam", "lorazepam", "alprazolam", "clonazepam", "zolpidem", "eszopiclone", "zopiclone"],
     "interventional": ["epidural_steroid_injection", "medial_branch_block", "radiofrequency_ablation",
                        "spinal_cord_stimulation", "trigger_point_injection", "peripheral_nerve_block",
                        "palliative_radiotherapy"],

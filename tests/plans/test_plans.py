@@ -588,3 +588,96 @@ def test_every_code_is_documented():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "plan-review.md").read_text()
     for code in pk.plans.table()["rules"]:
         assert f"`{code}`" in doc, code
+
+
+# ---------------------------------------------------------------------- sedative-hypnotics in a plan (issue 17)
+# Benzodiazepines and Z-drug hypnotics are catalog entries (not analgesics) so a plan can hold them; review raises
+# the published interaction rules: CDC 2022 Rec 11 and the FDA 2016 boxed warning (opioid with a benzodiazepine:
+# avoid); FDA 2016 and CDC Rec 11 on other CNS depressants; FDA 2019 (gabapentinoids with CNS depressants); AGS
+# Beers 2023 (avoid benzodiazepines and Z-drugs from 65).
+
+BENZODIAZEPINES = ["diazepam", "lorazepam", "alprazolam", "clonazepam"]
+Z_DRUGS = ["zolpidem", "eszopiclone", "zopiclone"]
+OXY = {"drug": "oxycodone", "dose": 5, "unit": "mg", "per_day": 3}
+
+
+def with_code(review, code):
+    return [f for f in review.findings if f.code == code]
+
+
+@pytest.mark.parametrize("iid", BENZODIAZEPINES + Z_DRUGS)
+def test_each_sedative_is_a_sourced_pharmacological_entry_that_treats_no_mechanism(iid):
+    it = pk.load_catalog()[iid]
+    assert it.category == "pharmacological"  # a tab the plan builder shows
+    assert it.mechanisms == {} and it.line == "not_analgesic"
+    assert it.status in ("verified", "partial", "unverified", "teaching_assumption")
+    assert it.source.strip() and "Rec 11" in it.source
+    assert ("benzodiazepine" if iid in BENZODIAZEPINES else "z_drug") in it.classes
+
+
+def test_oxycodone_with_alprazolam_gets_the_cdc_rec_11_finding():
+    case = make_case()
+    review = review_plan(case, Plan(["alprazolam", "therapeutic_exercise"], opioids=[OXY]))
+    [f] = with_code(review, "opioid_with_benzodiazepine")
+    assert f.severity == "error"  # avoid the combination (Rec 11; FDA boxed warning)
+    assert "Rec 11" in f.source and "FDA" in f.source
+    assert set(f.items) == {"oxycodone", "alprazolam"}
+
+
+def test_alprazolam_without_an_opioid_draws_no_opioid_finding():
+    review = review_plan(make_case(), Plan(["alprazolam", "therapeutic_exercise"]))
+    assert not with_code(review, "opioid_with_benzodiazepine")
+
+
+def test_a_learner_adding_lorazepam_for_a_patient_on_an_opioid_is_flagged():
+    case = make_case(medications=[med("oxycodone", 5, per_day=3, since=12)])
+    review = review_plan(case, Plan(["lorazepam", "therapeutic_exercise"]))
+    assert with_code(review, "opioid_with_benzodiazepine")
+
+
+def test_zolpidem_with_an_opioid_is_the_other_cns_depressant_rule():
+    review = review_plan(make_case(), Plan(["zolpidem", "therapeutic_exercise"], opioids=[OXY]))
+    [f] = with_code(review, "opioid_with_other_cns_depressant")
+    assert f.severity == "warning" and "Rec 11" in f.source
+
+
+def test_a_gabapentinoid_with_a_benzodiazepine_is_the_fda_2019_rule():
+    review = review_plan(make_case(), Plan(["pregabalin", "clonazepam", "therapeutic_exercise"]))
+    [f] = with_code(review, "gabapentinoid_with_cns_depressant")
+    assert "FDA Drug Safety Communication 2019" in f.source
+
+
+@pytest.mark.parametrize("age, fires", [(64, False), (65, True), (78, True)])  # Beers: adults 65 and older
+def test_an_older_adult_with_zolpidem_gets_the_beers_finding(age, fires):
+    review = review_plan(make_case(age=age), Plan(["zolpidem", "therapeutic_exercise"]))
+    found = with_code(review, "beers_z_drug")
+    assert bool(found) is fires
+    if fires:
+        assert "AGS Beers 2023" in found[0].source
+
+
+def test_an_older_adult_with_diazepam_gets_the_beers_benzodiazepine_finding():
+    review = review_plan(make_case(age=70), Plan(["diazepam", "therapeutic_exercise"]))
+    assert with_code(review, "beers_benzodiazepine")
+
+
+def test_a_plan_continuing_the_patients_own_alprazolam_is_one_drug_not_two():
+    # the current 'alprazolam (Xanax)' and the catalog's alprazolam are the same drug: no duplicate finding,
+    # and the opioid pair is reported once, as a combination the patient already takes
+    case = make_case(medications=[med("alprazolam (Xanax)", 0.5, per_day=2, since=24),
+                                  med("oxycodone", 5, per_day=3, since=12)])
+    review = review_plan(case, Plan(["alprazolam", "therapeutic_exercise"]))
+    pairs = with_code(review, "opioid_with_benzodiazepine")
+    assert len(pairs) == 1
+    assert not [f for f in review.findings if "duplicate" in f.code]
+
+
+def test_the_plan_builder_offers_the_sedatives_and_reviews_them():
+    from painkit.widgets import PlanBuilder
+
+    b = PlanBuilder(make_case())
+    assert all(iid in b.boxes for iid in BENZODIAZEPINES + Z_DRUGS)
+    b.select(["alprazolam", "therapeutic_exercise"])
+    b.set_opioid("oxycodone", 5, per_day=3)
+    assert "opioid_with_benzodiazepine" in b.review().codes
+    assert "benzodiazepines" in b.findings.value  # the finding's message is shown in the builder

@@ -127,6 +127,24 @@ def test_lrs_down_keeps_statements_queued_with_a_later_try(tmp_path):
     assert st.queued == 4 and st.failing == 4 and st.next_try > datetime.now(timezone.utc).isoformat()
 
 
+def test_a_down_lrs_is_not_tried_again_before_the_backoff_even_for_new_attempts(monkeypatch, tmp_path):
+    monkeypatch.setattr(_lrs, "BASE_DELAY_S", 60.0)     # the first retry is 30-60 s away
+    with ProgressStore(tmp_path / "p.sqlite", outbox=True) as store:
+        sender = _lrs.attach(store, _config(_closed_port(), timeout=2))
+        store.record(_attempts(1, "ana")[0])          # wakes the sender: one try, refused, backoff
+        deadline = time.monotonic() + 30
+        while _outbox.status(store).failing == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _outbox.status(store).failing == 1
+        for a in _attempts(4, "bea"):                   # each wakes the sender: still inside the backoff
+            store.record(a)
+        time.sleep(1.0)
+        with store._lock:
+            tries = dict(store._connection().execute("SELECT tries, COUNT(*) FROM outbox GROUP BY tries").fetchall())
+        assert sender._thread.is_alive()
+    assert tries == {1: 1, 0: 4}                        # the new rows were not sent to the down LRS
+
+
 def test_recording_never_waits_for_a_hanging_lrs(monkeypatch, tmp_path):
     """An LRS that accepts connections and never answers: record() returns at once; the sender waits."""
     listener = socket.socket()

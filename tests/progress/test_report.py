@@ -134,8 +134,10 @@ def test_time_on_task_and_scores(hand_report):
     assert trend.loc[(pd.Timestamp("2025-03-01"), "mechanism"), "score"] == pytest.approx((40 + 70 + 50) / 3)
 
 
-def test_summary(hand_report):
-    s = hand_report.summary()
+def test_summary_is_a_one_row_frame_of_the_headline(hand_report):
+    frame = hand_report.summary
+    assert len(frame) == 1
+    s = frame.iloc[0]
     assert s["attempts"] == 11 and s["cases_done"] == 1 and s["cases"] == 4
     assert s["competencies_covered"] == 2 and s["minutes_on_task"] == pytest.approx(64)
 
@@ -146,7 +148,7 @@ def test_empty_store_gives_an_empty_report(tmp_path):
                                       tags=TAGS)
     assert (rep.coverage["status"] == "not started").all()
     assert set(rep.cases["status"]) == {"to do"}
-    assert math.isclose(rep.summary()["minutes_on_task"], 0)
+    assert math.isclose(rep.summary["minutes_on_task"].iloc[0], 0)
 
 
 # ------------------------------------------------------------------------------------------ shipped map
@@ -217,7 +219,7 @@ def test_report_picks_the_learner(tmp_path, monkeypatch):
             report_mod.report(store)
         with pytest.raises(ProgressError, match="did you mean 'ben'"):
             report_mod.report(store, "benn")
-        assert report_mod.report(str(path), "ben").summary()["attempts"] == 1
+        assert report_mod.report(str(path), "ben").summary["attempts"].iloc[0] == 1
 
 
 def test_cli_report_and_export(tmp_path, capsys):
@@ -228,7 +230,7 @@ def test_cli_report_and_export(tmp_path, capsys):
     assert main(["report", "--store", str(path), "--learner", "ana", "--out", str(out)]) == 0
     assert out.is_file() and "wrote" in capsys.readouterr().out
     assert main(["export", str(tmp_path / "x.csv"), "--store", str(path)]) == 0
-    assert report_mod.report(tmp_path / "x.csv").summary() == report_mod.report(path).summary()  # from the export
+    assert report_mod.report(tmp_path / "x.csv").summary.equals(report_mod.report(path).summary)  # from the export
     assert main(["export", str(tmp_path / "x.csv"), "--store", str(path), "--learner", "anna"]) == 1
     assert "did you mean 'ana'" in capsys.readouterr().err
     assert main(["report", "--store", str(path), "--learner", "nobody", "--out", str(out)]) == 1
@@ -258,7 +260,7 @@ def test_a_double_submit_counts_once(tmp_path):
              _a("a", "mechanism", 70, DAY1 + timedelta(seconds=1), 5, answer={"x": 1}),   # double click
              _a("a", "mechanism", 70, DAY1 + timedelta(hours=1), 5, answer={"x": 1})]     # a real retry
     rep = report_mod.build_report(_frame(twice, tmp_path), "ana", comp_map=load_map(SMALL_MAP), tags=TAGS)
-    assert rep.summary()["attempts"] == 2
+    assert rep.summary["attempts"].iloc[0] == 2
 
 
 def test_the_report_says_what_done_means_and_what_to_do_next(hand_report):

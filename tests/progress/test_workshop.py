@@ -96,3 +96,25 @@ def test_summary_charts_stay_under_the_row_limit():
     summary = class_summary(demo_class(n_learners=8, seed=0))
     for chart in summary.charts().values():
         assert chart.to_dict()
+
+
+def test_load_class_never_writes_to_a_handed_in_store(tmp_path):
+    """A hand-in is untrusted and belongs to the learner: reading it must not switch its journal mode to WAL
+    or migrate it (issue 16). The store is handed in after being set back to SQLite's default journal."""
+    import hashlib
+    import sqlite3
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    store = _store(folder, "ana", [("lbp-chronic", "mechanism", ["nociceptive"], 100)])
+    store.close()
+    path = folder / "ana.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    data = load_class(folder)
+    assert list(data.attempts["learner"]) == ["ana"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["ana.sqlite"]  # no -wal or -shm left beside it
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"

@@ -157,7 +157,7 @@ def test_review_on_a_simulated_cohort_matches_its_visit():
     at4 = pk.score_trajectories(kept[kept["week"] <= 4]).summary.set_index("outcome").loc["responder_30", "estimate"]
     assert r.visit["responder_share"] == pytest.approx(at4)
     assert at4 < 0.5 and "plan_unchanged_for_non_responders" in r.codes
-    assert "Week 4 visit" in r.summary and "education" in r.summary
+    assert "Week 4 visit" in r.message and "education" in r.message
     assert "Revision review at week 4" in r._repr_html_() and list(r.to_frame().columns)[:2] == ["severity", "code"]
 
 
@@ -196,7 +196,7 @@ def test_a_revision_that_did_worse_on_every_outcome_is_not_scored_100():
     worse = _summary_table(responder_30=0.30, function_mcid=0.50, adverse_event=0.09, dropout=0.10)
     judged = revisions.with_outcomes(review, kept, worse, 12)
     assert judged.codes == ["revision_did_worse"] and judged.score < 100
-    assert "Score 100/100" not in judged.summary and "responder 30" in judged.findings[0].message
+    assert "Score 100/100" not in judged.message and "responder 30" in judged.findings[0].message
     mixed = _summary_table(responder_30=0.45, function_mcid=0.50, adverse_event=0.09, dropout=0.10)
     assert revisions.with_outcomes(review, kept, mixed, 12) is review  # better on one outcome: not flagged
     assert revisions.with_outcomes(review, kept, kept, 12) is review   # no change: not flagged
