@@ -114,7 +114,10 @@ class InstrumentForm:
         self.missing = [ids[i] for i, v in enumerate(answers) if v is None]
         try:
             self.score = instruments.score(self.instrument, answers, **self._context())
-            self.result.value = f"<p><b>Score:</b> {html.escape(str(self.score).split('; FLAGS:')[0])}</p>"
+            # the form's heading names the instrument: the line starts at the total, not at its id ("phq9, ...");
+            # flags are shown below in words, never as their codes
+            line = str(self.score).split("; FLAGS:")[0].removeprefix(f"{self.instrument}, ")
+            self.result.value = f"<p><b>Score:</b> {html.escape(line)}</p>"
             self.result.value += self._flags_html(self.score.flags)
         except PainkitError as exc:  # shown, never a traceback
             self.score = None

@@ -118,4 +118,5 @@ def test_form_unanswered_items_read_as_such_and_item_9_is_explained_in_words():
     form.set_answers([0, 0, 0, 0, 0, 0, 0, 0, 1])
     shown = form.result.value
     assert "self_harm_risk" not in shown and "FLAGS" not in shown
+    assert "<b>Score:</b> total 1/27" in shown  # the total in words, not led by the id "phq9"
     assert "Needs attention" in shown and "ask the patient about these thoughts directly and kindly" in shown
