@@ -16,6 +16,7 @@ from ..instruments import score as score_sheet
 from ..progress import Attempt, AttemptHook, now
 from ._live import LiveHTML
 from ._saving import record
+from ._style import styled
 
 STEP = "assessment"
 TOLERANCE = 0.005  # answers are compared to 2 decimals
@@ -69,7 +70,7 @@ class HandScore:
         intro = w.HTML("<p>Type each score (a fraction such as <code>27/4</code> is fine), then press "
                        "<b>Check my arithmetic</b>. Right answers get a tick; the others get a hint, "
                        "never the value.</p>")
-        self.widget = w.VBox([intro, *self.boxes.values(), self.button, self.result, self.saved])
+        self.widget = styled(w, w.VBox([intro, *self.boxes.values(), self.button, self.result, self.saved]))
         self.widget.add_class("painkit-widget")
 
     def enter(self, values: Mapping[str, Union[float, str, None]]) -> None:

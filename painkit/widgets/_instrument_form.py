@@ -13,7 +13,7 @@ from ..instruments import _score as instruments
 from ..progress import Attempt, AttemptHook, now
 from ._live import LiveHTML
 from ._saving import record
-from ._style import wrap_labels
+from ._style import styled
 from ..errors import PainkitError
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class InstrumentForm:
         self.widget = w.VBox([w.HTML(self._header_html()), *rows, self.result, self.missing_html,
                               self.button, self.feedback,
                               w.HTML(f"<p><small>{html.escape(DISCLAIMER)}</small></p>")])
-        wrap_labels(w, self.widget)
+        styled(w, self.widget)
         self._update()
 
     # -- presentation -------------------------------------------------------------------------------

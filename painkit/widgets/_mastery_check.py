@@ -18,6 +18,7 @@ from ..errors import PainkitError, did_you_mean
 from ..progress import Attempt, AttemptHook, now
 from ._live import LiveHTML
 from ._saving import record
+from ._style import styled
 from ._self_check import _Panel
 
 
@@ -44,8 +45,8 @@ class MasteryCheck:
                                "painkit for self-study; not an accredited assessment). You may retake it; every "
                                "submission is recorded.</p>"))
         footer = w.HTML(value=f"<p><small>{html.escape(DISCLAIMER)}</small></p>")
-        self.widget = w.VBox([header, *(p.box for p in self.panels.values()), self.submit_button, self.result_box,
-                              footer])
+        self.widget = styled(w, w.VBox([header, *(p.box for p in self.panels.values()), self.submit_button,
+                                        self.result_box, footer]))
 
     def choose(self, option: Union[str, bool], *, question: str) -> None:
         """Select an option, as a learner clicking a radio button would."""

@@ -13,6 +13,7 @@ from typing import Optional, Union
 from ..progress import Attempt, AttemptHook, now
 from ._live import LiveHTML
 from ._saving import record
+from ._style import styled
 from ..cases import GRADES, MECHANISMS, Case, load_case
 from ..errors import MechanismError
 from .._validate import short, strings
@@ -75,6 +76,7 @@ class MechanismQuiz:
                               w.HBox([self.button, self.key_button]), self.message, self.saved, self.result,
                               self.criteria])
         self.widget.add_class("painkit-widget")
+        styled(w, self.widget)
 
     def select(self, mechanisms: list[str], grades: Optional[dict[str, str]] = None,
                findings: Union[list[str], dict[str, list[str]], None] = None) -> None:

@@ -17,7 +17,7 @@ from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
 from ._live import LiveHTML
 from ._saving import record
-from ._style import wrap_labels
+from ._style import styled
 from ..cases import Case, load_case
 from ..formulary import CATEGORIES, load_catalog
 from ..errors import PainkitError, PlanError
@@ -136,7 +136,7 @@ class PlanBuilder:
         self.widget = w.VBox([notice, intro, self.tabs, self.opioid.box, stop_row,
                               w.HBox([self.compare_button, self.submit_button]), self.message, self.saved, self.score,
                               self.chart, self.findings, self.comparison])
-        wrap_labels(w, self.widget)
+        styled(w, self.widget)
         self._refresh()
 
     # ------------------------------------------------------------------ learner actions

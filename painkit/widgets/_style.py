@@ -1,12 +1,15 @@
 """Styles painkit's widgets carry with them, so they look the same in JupyterLab and Voila, offline.
 
-``wrap_labels(w, box)`` lets the labels of tick boxes and dropdowns inside ``box`` wrap onto more lines
+``styled(w, box)`` gives every control on the page a focus ring keyboard users can see (WCAG 2.4.7; the
+same rule the name box shows, so a notebook without the name box, such as 00, has it too) and lets the labels of tick boxes and dropdowns inside ``box`` wrap onto more lines
 instead of being cut off with an ellipsis (ipywidgets keeps them one line high): a learner reads the whole
 intervention name or questionnaire item, and a screen magnifier user sees it without hovering.
 """
 from __future__ import annotations
 
 from typing import Any
+
+from ..progress._session import FOCUS_STYLE  # one definition of the focus ring, shown with the name box too
 
 WRAP_CLASS = "painkit-wrap"
 _WRAP_STYLE = (
@@ -25,8 +28,9 @@ _WRAP_STYLE = (
 )
 
 
-def wrap_labels(w: Any, box: Any) -> Any:
-    """Mark ``box`` (an ipywidgets Box) so its tick-box and dropdown labels wrap, and add the style for it."""
+def styled(w: Any, box: Any) -> Any:
+    """Add painkit's style to ``box`` (an ipywidgets Box, as its last child): the focus ring for the page and
+    labels of tick boxes and dropdowns inside ``box`` that wrap instead of clipping."""
     box.add_class(WRAP_CLASS)
-    box.children = (*box.children, w.HTML(_WRAP_STYLE))
+    box.children = (*box.children, w.HTML(_WRAP_STYLE + FOCUS_STYLE))
     return box

@@ -20,7 +20,7 @@ from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
 from ._live import LiveHTML
 from ._saving import record
-from ._style import wrap_labels
+from ._style import styled
 from ..cases import Case, load_case
 from ..errors import PainkitError, PlanError
 
@@ -103,7 +103,7 @@ class TrajectoryExplorer:
                               w.HBox([self.run_button, self.measure]), self.message, self.charts, self.summary,
                               exercise, self.patient_table, w.HBox([self.responder, self.next_step]),
                               w.HBox([self.submit_button, self.other_button]), self.feedback, *visit])
-        wrap_labels(w, self.widget)
+        styled(w, self.widget)
 
     def _visit_controls(self, w: Any, catalog: Any, items: list[str]) -> list[Any]:
         """The week-4 visit: cohort and patient tables, revision checkboxes by category, opioid dose, button."""

@@ -331,7 +331,7 @@ RING = """() => { const el = document.activeElement; const s = getComputedStyle(
           inside: !!el.closest('.jp-OutputArea-output')}; }"""
 
 
-@pytest.mark.parametrize("name", ["02_assessment", "04_multimodal_plan", "05_trajectories"])
+@pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
 def test_every_focus_stop_shows_a_visible_ring(page, voila_server, name):
     """WCAG 2.4.7: Tab through the whole page; every control painkit draws (text and number boxes, dropdowns,
     tick boxes, radio buttons, buttons, tabs, a chart's data table) shows a solid outline at least 2 px wide."""
@@ -349,4 +349,4 @@ def test_every_focus_stop_shows_a_visible_ring(page, voila_server, name):
         if el["style"] in ("none", "hidden") or el["width"] < 2:
             faint.append(el)
     assert faint == [], faint
-    assert {"BUTTON:submit", "SELECT:select-one"} <= kinds and len(kinds) >= 3, kinds
+    assert "BUTTON:submit" in kinds and len(kinds) >= 2, kinds  # the check did visit painkit's controls
