@@ -71,8 +71,11 @@ _COLOURS = {"error": "#b00020", "warning": "#a15c00", "info": "#2f5d8a"}
 
 
 def findings_html(findings: Iterable[Finding]) -> str:
-    """An escaped HTML list of findings, severity first (nothing from a case or plan is trusted as HTML)."""
-    rows = [f"<li><b style='color:{_COLOURS[f.severity]}'>{escape(f.severity)}</b> "
-            f"<code>{escape(f.code)}</code>: {escape(f.message)} <span style='color:#666'>"
+    """An escaped HTML list of findings, severity first (nothing from a case or plan is trusted as HTML).
+
+    A learner reads the severity and the message in words; the snake_case code is kept out of the text (it
+    stays in ``data-code`` for educators' tools and in ``findings_frame``)."""
+    rows = [f"<li data-code='{escape(f.code, quote=True)}'><b style='color:{_COLOURS[f.severity]}'>"
+            f"{escape(f.severity)}:</b> {escape(f.message)} <span style='color:#595959'>"
             f"({escape(f.source)})</span></li>" for f in findings]
     return "<ul>" + "".join(rows) + "</ul>" if rows else "<p>No findings.</p>"

@@ -119,7 +119,9 @@ def test_plan_from_generators_keeps_the_prescription_in_the_saved_attempt():
     assert len(plan.opioids) == 1
 
 
-@pytest.mark.parametrize("plan", [5, {"items": 5}, {"x": 1}, [(0, 5)], [None], 2.5])
+@pytest.mark.parametrize("plan", [5, {"items": 5}, {"x": 1}, [(0, 5)], [None], 2.5,
+                                  # found by make fuzz: a prescription whose drug is not text
+                                  {"items": [], "opioids": [{"drug": [], "dose": 1.0, "unit": "mg", "per_day": 1}]}])
 def test_simulate_wrong_plan_types_are_painkit_errors(plan):
     with pytest.raises(PainkitError) as exc:
         pk.simulate("lbp-chronic", plan, n_patients=10, weeks=2)

@@ -65,7 +65,8 @@ def case_html(case: "Case", key: bool = False) -> str:
 
         raise CaseError(f"case: found {short(case)} ({type(case).__name__}); allowed: a Case (pk.load_case)")
     p = case.patient
-    tags = "".join(f"<span class='pk-tag'>{escape(t)}</span>" for t in [case.setting, *case.conditions])
+    # the setting and conditions in words ("chronic low back pain", not its snake_case id), one space apart
+    tags = " ".join(f"<span class='pk-tag'>{escape(t.replace('_', ' '))}</span>" for t in [case.setting, *case.conditions])
     out = [_STYLE, "<div class='pk-case'>", f"<h3>{escape(case.title)}</h3>", f"<div>{tags}</div>",
            f"<p class='pk-note'>{escape(DISCLAIMER)}</p>",
            f"<p><b>Patient:</b> {p.age}-year-old {escape(p.sex)}. {escape(p.background)}</p>",

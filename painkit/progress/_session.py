@@ -171,7 +171,7 @@ def _in_notebook() -> bool:
 # 2.4.7; ipywidgets' own is a faint 1 px outline), and tables that wrap rather than scroll.
 FOCUS_STYLE = ("<style>.jupyter-widgets button:focus-visible, .jupyter-widgets input:focus-visible, "
                ".jupyter-widgets select:focus-visible, .jupyter-widgets textarea:focus-visible, "
-               ".pk-chart summary:focus-visible, .lm-TabBar-tab:focus-visible "
+               ".pk-chart summary:focus-visible, .lm-TabBar-tab:focus-visible, .jp-OutputArea-output a:focus-visible "
                "{outline: 3px solid #1a4fa0 !important; outline-offset: 2px !important;}"
                # tables wrap their text instead of becoming a region only a mouse can scroll (WCAG 2.1.1)
                ".jp-OutputArea-output table td, .jp-OutputArea-output table th {white-space: normal !important;}"

@@ -94,6 +94,11 @@ def plan_rows(items: Sequence[str], prescriptions: Sequence[Mapping[str, Any]], 
     warnings: list[str] = []
     for j, rx in enumerate(prescriptions):
         drug = get(rx, "drug")
+        if not isinstance(drug, str):  # checked before it is used as a key (issue 16; found by make fuzz)
+            from .._validate import kind, short
+
+            raise PlanError(f"{where}.opioids[{j}].drug: found {short(drug)} ({kind(drug)}); allowed: an opioid "
+                            f"name such as 'oxycodone'")
         iid = by_drug.get(drug)
         if iid is None:
             warnings.append(f"{where}.opioids[{j}]: no catalog intervention models '{drug}'; its MME is counted "

@@ -8,6 +8,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from ..errors import PainkitError
 from ._case_picker import unreadable_note
+from ._style import styled
 
 
 def _options(cases: Optional[Sequence[str]]) -> tuple[list[tuple[str, str]], list[str]]:
@@ -49,7 +50,7 @@ class CaseChoice:
         self.note = w.HTML(value=unreadable_note(problems))  # case files left out of the list, if any
         self.current: Any = None
         self.picker.observe(lambda change: self._show(change["new"]), names="value")
-        self.widget = w.VBox([self.picker, self.note, self.message, self.area])
+        self.widget = styled(w, w.VBox([self.picker, self.note, self.message, self.area]))
         self._show(value)
 
     def choose(self, case_id: str) -> None:

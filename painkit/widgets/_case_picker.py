@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..cases import MECHANISMS, case_index, curriculum_map, filter_index, topics
+from ._style import styled
 
 ANY = "any"
 
@@ -46,6 +47,7 @@ class CasePicker:
         self.open_button.on_click(lambda _b: self.open())
         self.widget = w.VBox([w.HBox([w.VBox(list(self.filters.values())[:3]), w.VBox(list(self.filters.values())[3:])]),
                               self.count, self.results, self.open_button, self.page])
+        styled(w, self.widget)
         self.refresh()
 
     def selection(self) -> dict[str, Optional[str]]:

@@ -14,7 +14,9 @@ from ..cases import Case, load_case
 from ..errors import PainkitError
 from ..instruments import score as score_sheet
 from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
 from ._saving import record
+from ._style import styled
 
 STEP = "assessment"
 TOLERANCE = 0.005  # answers are compared to 2 decimals
@@ -55,17 +57,20 @@ class HandScore:
                 raise PainkitError(f"HandScore: scales[{label!r}]: {name} has no scale {scale!r}; allowed: total, "
                                    f"{', '.join(s.subscales)}")
             self.truth[label] = float(value)
+        # continuous_update=False: a box sends its value once, when the learner leaves it (Tab) or presses
+        # Enter, not per keystroke, so the value is in the kernel before a quick Tab-Enter on Check
         self.boxes = {label: w.Text(value="", placeholder="your number", description=label,
-                                    style={"description_width": "12em"}, layout=w.Layout(width="26em"))
+                                    continuous_update=False, style={"description_width": "12em"},
+                                    layout=w.Layout(width="26em"))
                       for label in self.truth}
         self.button = w.Button(description="Check my arithmetic", button_style="primary",
                                layout=w.Layout(width="auto"))
         self.button.on_click(lambda _b: self.check())
-        self.result, self.saved = w.HTML(), w.HTML()
+        self.result, self.saved = w.HTML(), LiveHTML()
         intro = w.HTML("<p>Type each score (a fraction such as <code>27/4</code> is fine), then press "
                        "<b>Check my arithmetic</b>. Right answers get a tick; the others get a hint, "
                        "never the value.</p>")
-        self.widget = w.VBox([intro, *self.boxes.values(), self.button, self.result, self.saved])
+        self.widget = styled(w, w.VBox([intro, *self.boxes.values(), self.button, self.result, self.saved]))
         self.widget.add_class("painkit-widget")
 
     def enter(self, values: Mapping[str, Union[float, str, None]]) -> None:

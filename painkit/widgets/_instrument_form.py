@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 from .. import DISCLAIMER
 from ..instruments import _score as instruments
 from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
 from ._saving import record
+from ._style import styled
 from ..errors import PainkitError
 
 if TYPE_CHECKING:
@@ -45,27 +47,29 @@ class InstrumentForm:
         self.score: Optional[instruments.Score] = None
         self.missing: list[str] = []
         self.started, self._hold = now(), False
-        self.controls = [w.Dropdown(options=_options(it), value="", layout=w.Layout(width="22em"),
-                                    description=f"Item {n}", tooltip=f"item {n}: {it['label']}",
-                                    style={"description_width": "4em"})
+        # the item itself is each dropdown's label, so a screen reader names the question ("1. Little interest
+        # or pleasure in doing things"), not just "Item 1"; the label wraps (painkit's style) instead of clipping
+        self.controls = [w.Dropdown(options=_options(it), value="", layout=w.Layout(width="52em"),
+                                    description=self._item_text(n, it), tooltip=f"item {n}: {it['label']}",
+                                    style={"description_width": "30em"})
                          for n, it in enumerate(self.info["items"], start=1)]
-        rows = [w.HBox([w.HTML(self._item_html(n, it), layout=w.Layout(width="30em")), c])
-                for n, (it, c) in enumerate(zip(self.info["items"], self.controls), start=1)]
+        rows = list(self.controls)
         self.sex = None
         if "sex" in self.info.get("context", []) and case is None:
-            self.sex = w.Dropdown(options=[(UNANSWERED, None), ("female", "female"), ("male", "male")],
-                                  value=None, description="sex")
+            self.sex = w.Dropdown(options=[(UNANSWERED, ""), ("female", "female"), ("male", "male")],
+                                  value="", description="sex")
             rows.insert(0, self.sex)
         self.visit = None
         if case is not None:
             visits = [(f"week {v.week}: {v.label or 'visit'}", n) for n, v in enumerate(case.instruments)
                       if self.instrument in v.responses]
             if visits:
-                self.visit = w.Dropdown(options=[("\u2014 choose a visit \u2014", None)] + visits, value=None,
+                # "" (not None) before a visit is chosen: a None value leaves the dropdown blank
+                self.visit = w.Dropdown(options=[("\u2014 choose a visit \u2014", "")] + visits, value="",
                                         description="Fill from", layout=w.Layout(width="32em"))
                 self.visit.observe(self._fill_from_visit, names="value")
                 rows.insert(0, self.visit)
-        self.result, self.missing_html, self.feedback = w.HTML(), w.HTML(), w.HTML()
+        self.result, self.missing_html, self.feedback = w.HTML(), w.HTML(), LiveHTML()
         self.button = w.Button(description="Submit", button_style="primary")
         self.button.on_click(lambda _b: self.submit())
         for c in [*self.controls, *([self.sex] if self.sex else [])]:
@@ -73,12 +77,14 @@ class InstrumentForm:
         self.widget = w.VBox([w.HTML(self._header_html()), *rows, self.result, self.missing_html,
                               self.button, self.feedback,
                               w.HTML(f"<p><small>{html.escape(DISCLAIMER)}</small></p>")])
+        styled(w, self.widget)
         self._update()
 
     # -- presentation -------------------------------------------------------------------------------
-    def _item_html(self, n: int, item: dict) -> str:
-        text = item.get("text") or item["label"]
-        return f"<span><b>{n}.</b> {html.escape(text)}</span>"
+    @staticmethod
+    def _item_text(n: int, item: dict) -> str:
+        """An item as its control's label: number and wording (or the short label where wording may not ship)."""
+        return f"{n}. {item.get('text') or item['label']}"
 
     def _header_html(self) -> str:
         info = self.info
@@ -98,7 +104,7 @@ class InstrumentForm:
     def _context(self) -> dict[str, Any]:
         if self.case is not None:
             return {"sex": self.case.patient.sex, "age": self.case.patient.age}
-        return {"sex": self.sex.value} if self.sex is not None else {}
+        return {"sex": self.sex.value or None} if self.sex is not None else {}
 
     def _update(self, *_: Any) -> None:
         if self._hold:
@@ -108,7 +114,10 @@ class InstrumentForm:
         self.missing = [ids[i] for i, v in enumerate(answers) if v is None]
         try:
             self.score = instruments.score(self.instrument, answers, **self._context())
-            self.result.value = f"<p><b>Score:</b> {html.escape(str(self.score).split('; FLAGS:')[0])}</p>"
+            # the form's heading names the instrument: the line starts at the total, not at its id ("phq9, ...");
+            # flags are shown below in words, never as their codes
+            line = str(self.score).split("; FLAGS:")[0].removeprefix(f"{self.instrument}, ")
+            self.result.value = f"<p><b>Score:</b> {html.escape(line)}</p>"
             self.result.value += self._flags_html(self.score.flags)
         except PainkitError as exc:  # shown, never a traceback
             self.score = None
@@ -144,7 +153,7 @@ class InstrumentForm:
         self._update()
 
     def _fill_from_visit(self, change: dict) -> None:
-        if change["new"] is not None and self.case is not None:
+        if change["new"] != "" and self.case is not None:
             self.set_answers(self.case.instruments[change["new"]].responses[self.instrument])
 
     def submit(self) -> Optional[Attempt]:

@@ -15,7 +15,10 @@ from .. import DISCLAIMER
 from ..curriculum import (MASTERY_CASE, MASTERY_STEP, MasteryResult, grade_mastery, load_mastery_bank, load_objectives,
                           option_id)
 from ..errors import PainkitError, did_you_mean
-from ..progress import Attempt, AttemptHook, now, send
+from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
+from ._saving import record
+from ._style import styled
 from ._self_check import _Panel
 
 
@@ -36,14 +39,14 @@ class MasteryCheck:
         self.started = now()
         self.submit_button = w.Button(description="Submit", button_style="primary")
         self.submit_button.on_click(lambda _b: self.submit())
-        self.result_box = w.HTML(value="")
+        self.result_box = LiveHTML()
         header = w.HTML(value=(f"<h3>Mastery check: {html.escape(self.module.title)}</h3><p>Answer all "
                                f"{len(self.panels)} questions, then Submit. Pass mark: {self.pass_mark:g}% (set by "
                                "painkit for self-study; not an accredited assessment). You may retake it; every "
                                "submission is recorded.</p>"))
         footer = w.HTML(value=f"<p><small>{html.escape(DISCLAIMER)}</small></p>")
-        self.widget = w.VBox([header, *(p.box for p in self.panels.values()), self.submit_button, self.result_box,
-                              footer])
+        self.widget = styled(w, w.VBox([header, *(p.box for p in self.panels.values()), self.submit_button,
+                                        self.result_box, footer]))
 
     def choose(self, option: Union[str, bool], *, question: str) -> None:
         """Select an option, as a learner clicking a radio button would."""
@@ -67,8 +70,10 @@ class MasteryCheck:
             self.panels[qid].feedback.value = f'<p><b style="color:{colour}">{mark}</b> {html.escape(text)}</p>'
         verdict = "passed" if result.passed else f"not passed yet (pass mark {result.pass_mark:g}%): retake it any time"
         self.result_box.value = f"<p><b>Score {result.score:g}%: {verdict}.</b></p>"
-        send(Attempt(case=MASTERY_CASE, step=MASTERY_STEP, answer=result.answer(choices), score=result.score,
-                     feedback=verdict, started=self.started, finished=now()), self._on_attempt)
+        # the sitting is saved and the learner is told so (or why not) in the same status region
+        self.result_box.value += record(Attempt(case=MASTERY_CASE, step=MASTERY_STEP, answer=result.answer(choices),
+                                                score=result.score, feedback=verdict, started=self.started,
+                                                finished=now()), self._on_attempt)
         self.started = now()  # a retake's time starts now
         return result
 

@@ -11,7 +11,9 @@ from html import escape
 from typing import Optional, Union
 
 from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
 from ._saving import record
+from ._style import styled
 from ..cases import GRADES, MECHANISMS, Case, load_case
 from ..errors import MechanismError
 from .._validate import short, strings
@@ -63,7 +65,7 @@ class MechanismQuiz:
                                    tooltip="Shows the expert answer and the criteria this case meets")
         self.key_button.on_click(lambda _b: self.show_key())
         self.message = w.HTML(value="")
-        self.saved = w.HTML(value="")
+        self.saved = LiveHTML()
         self.result = w.HTML(value="")
         self.criteria = w.HTML(value="")
         intro = w.HTML(value="<p><b>Which pain mechanism(s)?</b> Tick each one present, choose its grade and "
@@ -74,6 +76,7 @@ class MechanismQuiz:
                               w.HBox([self.button, self.key_button]), self.message, self.saved, self.result,
                               self.criteria])
         self.widget.add_class("painkit-widget")
+        styled(w, self.widget)
 
     def select(self, mechanisms: list[str], grades: Optional[dict[str, str]] = None,
                findings: Union[list[str], dict[str, list[str]], None] = None) -> None:

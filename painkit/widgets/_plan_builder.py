@@ -15,7 +15,9 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
 from ._saving import record
+from ._style import styled
 from ..cases import Case, load_case
 from ..formulary import CATEGORIES, load_catalog
 from ..errors import PainkitError, PlanError
@@ -40,8 +42,9 @@ class _OpioidRow:
         import ipywidgets as w
 
         drugs = table()["drugs"]
-        self.drug = w.Dropdown(options=[(NO_OPIOID, None)] + [(d["name"], i) for i, d in drugs.items()],
-                               value=None, description="Opioid", layout=w.Layout(width="20em"))
+        # "" (not None) for no opioid: a None value leaves the browser's dropdown blank
+        self.drug = w.Dropdown(options=[(NO_OPIOID, "")] + [(d["name"], i) for i, d in drugs.items()],
+                               value="", description="Opioid", layout=w.Layout(width="20em"))
         self.dose = w.FloatText(value=0, description="dose", layout=w.Layout(width="11em"))
         self.per_day = w.FloatText(value=0, description="per day", layout=w.Layout(width="11em"))
         self.unit = w.Dropdown(options=["mg", "mcg/h"], value="mg", description="unit",
@@ -55,7 +58,7 @@ class _OpioidRow:
         self._on_change = on_change
 
     def _drug_changed(self, _change) -> None:
-        if self.drug.value is not None:  # the units a drug accepts come from opioids.yaml
+        if self.drug.value:  # the units a drug accepts come from opioids.yaml
             self.unit.value = table()["drugs"][self.drug.value]["units"][0]
         self._on_change()
 
@@ -69,7 +72,7 @@ class _OpioidRow:
 
     def spec(self) -> Optional[dict[str, Any]]:
         """The prescription as typed (None: no opioid); a patch (mcg/h) has no doses per day."""
-        if self.drug.value is None:
+        if not self.drug.value:
             return None
         rx: dict[str, Any] = {"drug": self.drug.value, "dose": self.dose.value, "unit": self.unit.value}
         if self.unit.value != "mcg/h":
@@ -117,7 +120,7 @@ class PlanBuilder:
                            w.Box(list(self.stops.values()), layout=w.Layout(flex_flow="row wrap"))]
                           if self.stops else [])
         self.message = w.HTML(value="")
-        self.saved = w.HTML(value="")
+        self.saved = LiveHTML()
         self.score = w.HTML(value="")
         self.chart = w.Output()
         self.findings = w.HTML(value="")
@@ -133,6 +136,7 @@ class PlanBuilder:
         self.widget = w.VBox([notice, intro, self.tabs, self.opioid.box, stop_row,
                               w.HBox([self.compare_button, self.submit_button]), self.message, self.saved, self.score,
                               self.chart, self.findings, self.comparison])
+        styled(w, self.widget)
         self._refresh()
 
     # ------------------------------------------------------------------ learner actions
@@ -190,7 +194,7 @@ class PlanBuilder:
 
     def clear_opioid(self) -> None:
         """Remove the opioid prescription."""
-        self.opioid.drug.value = None
+        self.opioid.drug.value = ""
 
     def review(self):
         """The PlanReview shown now (None when the plan cannot be reviewed; the message says why)."""

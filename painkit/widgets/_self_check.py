@@ -6,7 +6,9 @@ from typing import Callable, Iterable, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
 from ._saving import record
+from ._style import styled
 from ..errors import PainkitError, did_you_mean
 from ..curriculum._foundations import CASE, STEP, Question, SelfCheckError, check_self, load_bank, option_id
 
@@ -26,7 +28,7 @@ class _Panel:
         self.radio = RadioGroup(labels, label=question.prompt)
         self.button = w.Button(description="Check", button_style="primary",
                                tooltip=f"Check your answer: {question.prompt[:80]}")
-        self.feedback = w.HTML(value="")
+        self.feedback = LiveHTML()
         self.button.on_click(lambda _b: self.check())
         self.box = w.VBox([self.radio, self.button, self.feedback])
 
@@ -67,7 +69,7 @@ class SelfCheck:
         self._on_attempt = on_attempt
         self.panels = {qid: _Panel(bank.question(qid), self._record) for qid in ids}
         footer = w.HTML(value=f"<p><small>{html.escape(DISCLAIMER)}</small></p>")
-        self.widget = w.VBox([p.box for p in self.panels.values()] + [footer])
+        self.widget = styled(w, w.VBox([p.box for p in self.panels.values()] + [footer]))
 
     def _panel(self, question: Optional[str]) -> _Panel:
         if question is None:

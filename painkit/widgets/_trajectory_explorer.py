@@ -18,7 +18,9 @@ from typing import Any, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
+from ._live import LiveHTML
 from ._saving import record
+from ._style import styled
 from ..cases import Case, load_case
 from ..errors import PainkitError, PlanError
 
@@ -56,9 +58,9 @@ class TrajectoryExplorer:
         self._patient_draw = 0
         items, self._opioids = plan_parts(plan)
         catalog = load_catalog()
-        options = sorted(((it.name, iid) for iid, it in catalog.items()), key=lambda t: t[0].lower())
-        self.items = w.SelectMultiple(options=options, value=tuple(i for i in items if i in catalog), rows=8,
-                                      description="Plan", layout=w.Layout(width="30em"))
+        # tick boxes in a tab per category, not a multi-select list: choosing items that are not next to each
+        # other in a list needs Ctrl+Space on the keyboard, which few keyboard users know
+        self.items = _PlanChoices(w, catalog, items)
         self.size = w.Dropdown(options=list(SIZES), value=n_patients if n_patients in SIZES else 1000,
                                description="Patients")
         # a number box (labelled, typed or stepped with the arrow keys) rather than a slider whose handle
@@ -83,7 +85,7 @@ class TrajectoryExplorer:
         self.submit_button.on_click(lambda _b: self._submit_clicked())
         self.other_button = w.Button(description="Another patient")
         self.other_button.on_click(lambda _b: self.next_patient())
-        self.feedback = w.HTML(value="")
+        self.feedback = LiveHTML()
         visit = self._visit_controls(w, catalog, items)
         fixed = "" if not self._opioids else (
             f"<p><small>Opioid prescription(s) from the given plan are kept: "
@@ -93,14 +95,15 @@ class TrajectoryExplorer:
                    f"MME/day, unless a revision stops them): {meds}.</p>" if meds else "")
         header = w.HTML(value=f"<p><small>{escape(DISCLAIMER)}</small></p><p><b>{escape(NOTE)}</b></p>"
                               f"<h4>Synthetic patients like: {escape(self.case.title)}</h4>{current}"
-                              "<p>Choose the plan (none selected = natural history), the cohort size and the "
-                              f"number of weeks, then Run.</p>{fixed}")
+                              "<p>Choose the plan (tick the interventions in each tab; none ticked = natural "
+                              f"history), the cohort size and the number of weeks, then Run.</p>{fixed}")
         exercise = w.HTML(value="<h4>Read one patient</h4><p>The patient's visits are below. Is the patient a "
                                 "responder at the last visit, and what would you do next?</p>")
-        self.widget = w.VBox([header, self.items, w.HBox([self.size, self.weeks]),
+        self.widget = w.VBox([header, self.items.widget, w.HBox([self.size, self.weeks]),
                               w.HBox([self.run_button, self.measure]), self.message, self.charts, self.summary,
                               exercise, self.patient_table, w.HBox([self.responder, self.next_step]),
                               w.HBox([self.submit_button, self.other_button]), self.feedback, *visit])
+        styled(w, self.widget)
 
     def _visit_controls(self, w: Any, catalog: Any, items: list[str]) -> list[Any]:
         """The week-4 visit: cohort and patient tables, revision checkboxes by category, opioid dose, button."""
@@ -119,7 +122,7 @@ class TrajectoryExplorer:
         self.continue_button = w.Button(description="Continue to week 12", button_style="primary")
         self.continue_button.on_click(lambda _b: self.continue_to(12))
         self.visit_table, self.visit_patient = w.HTML(value=""), w.HTML(value="")
-        self.branch_charts, self.branch_summary, self.revision_feedback = w.Output(), w.HTML(value=""), w.HTML(value="")
+        self.branch_charts, self.branch_summary, self.revision_feedback = w.Output(), w.HTML(value=""), LiveHTML()
         header = w.HTML(value=f"<h4>Week {self.visit_week} visit: revise the plan</h4><p>After Run, the cohort "
                               f"and the patient above as they are at week {self.visit_week}. Tick the plan you "
                               "would continue with (untick to stop; opioids are tapered, not stopped at once), "
@@ -357,6 +360,51 @@ class TrajectoryExplorer:
                                *charts.responders(self.scores).outputs())
 
 
+class _PlanChoices:
+    """The plan to run as tick boxes, one tab per catalog category; ``value`` is the tuple of ticked ids in
+    the order they were ticked (settable, as a multi-select's) and ``widget`` the tabs."""
+
+    def __init__(self, w: Any, catalog: Any, selected: Any):
+        from ..formulary import CATEGORIES
+
+        self._order = [i for i in selected if i in catalog]
+        self.boxes = {iid: w.Checkbox(value=iid in self._order, description=it.name, indent=False,
+                                      layout=w.Layout(width="19em"))
+                      for iid, it in sorted(catalog.items(), key=lambda kv: kv[1].name.lower())}
+        for iid, box in self.boxes.items():
+            box.observe(lambda change, iid=iid: self._ticked(iid, change["new"]), names="value")
+        pages, titles = [], []
+        for category in CATEGORIES:
+            boxes = [b for iid, b in self.boxes.items() if catalog[iid].category == category]
+            if boxes:
+                pages.append(w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(3, 19em)")))
+                titles.append(category.replace("_", " "))
+        self.widget = w.VBox([w.HTML("<b>Plan</b>"), w.Tab(children=pages, titles=titles)])
+
+    def _ticked(self, iid: str, on: bool) -> None:
+        if on and iid not in self._order:
+            self._order.append(iid)
+        elif not on and iid in self._order:
+            self._order.remove(iid)
+
+    @property
+    def value(self) -> tuple[str, ...]:
+        return tuple(self._order)
+
+    @value.setter
+    def value(self, ids: Any) -> None:
+        from ..errors import did_you_mean
+
+        ids = tuple(ids)
+        unknown = [i for i in ids if i not in self.boxes]
+        if unknown:
+            raise PlanError(f"plan: {unknown[0]!r} is not an intervention id{did_you_mean(unknown[0], self.boxes)}; "
+                            "see painkit.interventions()")
+        for iid, box in self.boxes.items():
+            box.value = iid in ids
+        self._order = list(dict.fromkeys(ids))
+
+
 def _share(x: float) -> str:
     """A share as a whole percent ('<1%' for a few patients, so a rare event does not read as none)."""
     return f"{x:.0%}" if x >= 0.005 or x == 0 else "<1%"
@@ -368,7 +416,9 @@ def _fmt(row: Any) -> str:
 
 
 def _visits_html(visits: Any) -> str:
-    """A patient's visits as an HTML table with the learner's column names."""
+    """A patient's visits as an HTML table with the learner's column names and adverse events in words."""
+    if "adverse_events" in visits:
+        visits = visits.assign(adverse_events=visits["adverse_events"].astype(str).str.replace("_", " "))
     named = visits.rename(columns={"function": "interference (BPI)", "pcs": "PCS", "mme": "MME/day (all opioids)",
                                    "adverse_events": "adverse events", "weeks_taken": "weeks plan taken"})
     return named.to_html(index=False, float_format=lambda v: f"{v:.1f}", border=0)

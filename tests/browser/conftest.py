@@ -148,10 +148,17 @@ def save_final_state(pg, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def voila_server():
+def voila_home() -> Path:
+    """The home (``$PAINKIT_HOME``) of the Voila server's kernels: its ``progress.sqlite`` holds what the
+    learner's clicks and keys saved."""
+    return served_copy("painkit-voila-")
+
+
+@pytest.fixture(scope="session")
+def voila_server(voila_home):
     """Voila serving a copy of notebooks/ as apps (as ``make app`` does); yields the base URL."""
     port = free_port()
-    home = served_copy("painkit-voila-")
+    home = voila_home
     cmd = [sys.executable, "-m", "voila", str(home / "notebooks"), "--no-browser", f"--port={port}",
            "--Voila.ip=127.0.0.1"]
     with serve(cmd, home, f"http://127.0.0.1:{port}/", env=VOILA_ENV):

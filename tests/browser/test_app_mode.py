@@ -12,7 +12,7 @@ def test_foundations_self_check_answers_in_app_mode(page, voila_server):
     assert "import painkit" not in page.inner_text("body")  # code hidden
     page.locator(".painkit-radio-group label").first.click()
     page.locator("button.jupyter-button", has_text="Check").first.click()
-    feedback = page.locator(".widget-html", has_text="Source:").first
+    feedback = page.locator(".painkit-live", has_text="Source:").first  # the self-check's status region
     feedback.wait_for(timeout=20_000)
     assert "\u2713" in feedback.inner_text()  # the first option is the IASP 2020 wording: correct
     assert "education" in page.inner_text("body").lower()

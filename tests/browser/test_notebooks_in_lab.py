@@ -26,7 +26,7 @@ def test_foundations_self_check_gives_feedback(page, lab_server):
     open_and_run(page, lab_server, "01_pain_foundations")
     page.locator(".painkit-radio-group label").first.click()
     page.locator("button.jupyter-button", has_text="Check").first.click()
-    feedback = page.locator(".widget-html", has_text="Source:").first
+    feedback = page.locator(".painkit-live", has_text="Source:").first  # the self-check's status region
     feedback.wait_for(timeout=20_000)
     assert not errors_in_outputs(page)
     save_final_state(page, "01_pain_foundations")

@@ -48,9 +48,9 @@ def test_bpi_form_scores_interference_with_four_of_seven():
 
 
 def test_wording_only_for_public_domain_instruments():
-    assert "Little interest or pleasure in doing things" in InstrumentForm("phq9").widget.children[1].children[0].value
+    assert "Little interest or pleasure in doing things" in InstrumentForm("phq9").controls[0].description
     assert "Pfizer" in _text(InstrumentForm("phq9"))
-    pcs_item = InstrumentForm("pcs").widget.children[1].children[0].value
+    pcs_item = InstrumentForm("pcs").controls[0].description
     assert "helplessness: whether it ends" in pcs_item  # a painkit topic label, not the copyrighted item
     assert "Short labels only" in _text(InstrumentForm("pcs"))
 
@@ -112,8 +112,11 @@ def test_form_unanswered_items_read_as_such_and_item_9_is_explained_in_words():
 
     form = InstrumentForm("phq9", on_attempt=lambda a: None)
     first = form.controls[0]
-    assert first.label == "\u2014 not answered \u2014" and first.description == "Item 1"  # never a blank box
+    assert first.label == "\u2014 not answered \u2014"  # never a blank box
+    # the control is named by its question (Kroenke 2001 item 1), not by "Item 1" alone
+    assert first.description == "1. Little interest or pleasure in doing things"
     form.set_answers([0, 0, 0, 0, 0, 0, 0, 0, 1])
     shown = form.result.value
     assert "self_harm_risk" not in shown and "FLAGS" not in shown
+    assert "<b>Score:</b> total 1/27" in shown  # the total in words, not led by the id "phq9"
     assert "Needs attention" in shown and "ask the patient about these thoughts directly and kindly" in shown
