@@ -79,6 +79,6 @@ def accessible_html(spec: dict) -> str:
     """What follows a chart: its description and, one click away, its data as a table (HTML)."""
     from html import escape
 
-    return (f"<div class='pk-chart-text' role='group' aria-label='{escape(title_of(spec))}: description and data'>"
+    return (f"<div class='pk-chart pk-chart-text' role='group' aria-label='{escape(title_of(spec))}: description and data'>"
             f"<p>{escape(spec.get('description') or describe(spec))}</p>"
             f"<details><summary>Show the chart's data as a table</summary>{_table_html(spec)}</details></div>")
