@@ -60,10 +60,13 @@ def _open_voila(page, voila_server, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
-def test_no_serious_violations_in_app_mode(page, voila_server, name):
+def test_no_serious_violations_and_a_visible_focus_ring_in_app_mode(page, voila_server, name):
+    """axe-core finds no serious or critical violation in painkit's markup, and every focus stop painkit
+    draws shows a visible ring (one page load for both: Voila renders a notebook in seconds)."""
     _open_voila(page, voila_server, name)
     ours, _host = axe_violations(page)
     assert ours == [], "\n".join(f"{v['impact']} {v['rule']}: {v['target']} {v['html']}" for v in ours)
+    _check_focus_rings(page)
 
 
 @pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
@@ -331,11 +334,9 @@ RING = """() => { const el = document.activeElement; const s = getComputedStyle(
           inside: !!el.closest('.jp-OutputArea-output')}; }"""
 
 
-@pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
-def test_every_focus_stop_shows_a_visible_ring(page, voila_server, name):
+def _check_focus_rings(page) -> None:
     """WCAG 2.4.7: Tab through the whole page; every control painkit draws (text and number boxes, dropdowns,
     tick boxes, radio buttons, buttons, tabs, a chart's data table) shows a solid outline at least 2 px wide."""
-    _open_voila(page, voila_server, name)
     page.locator("body").focus()
     kinds, faint = set(), []
     for _ in range(300):
