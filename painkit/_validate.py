@@ -283,12 +283,16 @@ def _checker(t: Any) -> Optional[Callable[[Any], bool]]:
 
 
 def _by_name(annotation: str) -> tuple[Optional[Callable[[Any], bool]], str]:
-    """A check for a class named only in a string ('Case', 'pd.DataFrame'): the value's class or one of its
-    bases has that name. Anything more complex than a (dotted) name is left unchecked."""
-    name = annotation.strip().strip("'\"").rsplit(".", 1)[-1]
-    if not name.isidentifier():
+    """A check for classes named only in a string ('Case', 'pd.DataFrame', 'A | B'): the value's class or one
+    of its bases has one of those names. Anything more complex than (dotted) names joined by '|' is left
+    unchecked."""
+    names = [part.strip().strip("'\"").rsplit(".", 1)[-1] for part in annotation.split("|")]
+    if not all(n.isidentifier() for n in names):
         return None, ""
-    return (lambda v: any(c.__name__ == name for c in type(v).__mro__)), name
+    if "None" in names:
+        names.remove("None")
+        return (lambda v: v is None or any(c.__name__ in names for c in type(v).__mro__)), " or ".join(names + ["None"])
+    return (lambda v: any(c.__name__ in names for c in type(v).__mro__)), " or ".join(names)
 
 
 def checked(func: Callable, error: Type[PainkitError] = PainkitError) -> Callable:

@@ -13,7 +13,7 @@ import pytest
 
 from painkit.errors import PainkitError
 
-PACKAGES = ["formulary", "cases", "instruments", "mechanisms", "curriculum", "plans", "trajectories", "progress"]
+PACKAGES = ["charts", "formulary", "cases", "instruments", "mechanisms", "curriculum", "plans", "trajectories", "progress"]
 SKIP = {"check_calibration": "runs all 34 calibration trials; its arguments are tested in test_calibration",
         "enable": "switches the session on; tested in tests/progress/test_session.py",
         "disable": "session state; takes no input"}

@@ -23,7 +23,7 @@ def _limit(frame, n: int = MAX_ROWS, seed: int = 0):
 # Progress report charts (painkit.progress): each takes one of the Report's tables as it is.
 
 
-def progress_coverage(coverage):
+def progress_coverage(coverage: "pd.DataFrame"):
     """Horizontal bar per competency: the share covered (0-100%), coloured by domain, in map order."""
     data = coverage[["title", "domain_title", "coverage", "status", "cases_done", "target"]].assign(
         label=[t if len(t) <= 64 else t[:63].rstrip() + "\u2026" for t in coverage["title"]])
@@ -36,7 +36,7 @@ def progress_coverage(coverage):
     ).properties(title="Competency coverage", width=240, height=a.Step(16))
 
 
-def curriculum_coverage(table):
+def curriculum_coverage(table: "pd.DataFrame"):
     """Horizontal bar per curriculum topic: cases in the library that teach it (pale), and the cases a
     learner has done (solid) when ``table`` has a ``done`` column; coloured by IASP domain, in map order.
 
@@ -56,7 +56,7 @@ def curriculum_coverage(table):
     return chart.properties(title="Curriculum topics taught by the cases", width=240, height=a.Step(14))
 
 
-def progress_scores(trend):
+def progress_scores(trend: "pd.DataFrame"):
     """Mean score per day and step (0-100), one line per step: the learner's scores over time."""
     data = _limit(trend[["date", "step", "score", "attempts"]])
     return a.Chart(data).mark_line(point=True).encode(
@@ -67,7 +67,7 @@ def progress_scores(trend):
     ).properties(title="Scores over time", width=420, height=180)
 
 
-def progress_time(time_on_task):
+def progress_time(time_on_task: "pd.DataFrame"):
     """Minutes on task per day, stacked by step."""
     data = _limit(time_on_task[["date", "step", "minutes", "attempts"]])
     return a.Chart(data).mark_bar().encode(
@@ -82,7 +82,7 @@ def progress_time(time_on_task):
 # Plan review chart (painkit.widgets.plan_builder, notebooks 04 and 06).
 
 
-def plan_components(review):
+def plan_components(review: "PlanReview"):
     """One horizontal bar per review component (0-100), in the review's order, labelled with its score:
     where a plan loses marks (mechanism fit, multimodality, guideline, safety, key agreement)."""
     import pandas as pd
@@ -101,7 +101,7 @@ def plan_components(review):
                                       height=a.Step(22))
 
 
-def scores_over_visits(frame, *, instruments=None):
+def scores_over_visits(frame: "pd.DataFrame", *, instruments=None):
     """Questionnaire scores across visits (x = week), one panel per instrument scale, with each published
     band cut-off drawn as a dashed rule. ``frame`` is ``case.scores()`` (visit, week, instrument, scale,
     value, band); ``instruments`` limits the panels to those ids."""
@@ -186,7 +186,7 @@ def _median_band(summary, x):
     return band, median
 
 
-def trajectories(frame, measure: str = "pain", *, patients: int = 40, seed: int = 0):
+def trajectories(frame: "pd.DataFrame", measure: str = "pain", *, patients: int = 40, seed: int = 0):
     """A sample of patients as thin lines, with the cohort's weekly median (thick line) and interquartile
     band: what a plan tends to do, and how much patients differ. ``measure``: pain, peg, function, pcs, mme."""
     import numpy as np
@@ -225,7 +225,7 @@ def _share_rows(result):
     return data[data["outcome"].isin(_SHARES)][["plan", "outcome", "label", "estimate", "lower", "upper"]]
 
 
-def responders(result):
+def responders(result: "TrajectoryScores | PlanComparison"):
     """Share of patients reaching each outcome (30% and 50% pain responders, function MCID, functional
     restoration, adverse events, dropout) with 95% Wilson intervals; one colour per plan for a comparison."""
     data = _limit(_share_rows(result))
@@ -246,7 +246,7 @@ def responders(result):
         width=360, height=a.Step(28 if many else 20))
 
 
-def plan_comparison(result):
+def plan_comparison(result: "PlanComparison"):
     """Two plans on the same synthetic patients: weekly median pain per plan (left) and the paired
     difference of each outcome against the reference plan with its 95% interval (right)."""
     import pandas as pd
@@ -278,7 +278,7 @@ def plan_comparison(result):
         title=["Same synthetic patients on each plan (paired)", "Educational model, not predictive."])
 
 
-def case_coverage(table):
+def case_coverage(table: "pd.DataFrame"):
     """Heatmap of the case library: cases per setting (rows) and mechanism class (columns).
 
     ``table`` is ``painkit.cases.coverage()``; empty cells show where the curriculum has no case yet."""
@@ -294,7 +294,7 @@ def case_coverage(table):
     return (cells + text).properties(width=360, height=160, title="Cases in the library")
 
 
-def class_accuracy(accuracy):
+def class_accuracy(accuracy: "pd.DataFrame"):
     """Workshop: share of learners at or above the pass score, per case (rows) and step (columns)."""
     base = a.Chart(accuracy).encode(x=a.X("step:N", title=None, axis=a.Axis(labelAngle=0)), y=a.Y("case:N", title=None))
     cells = base.mark_rect().encode(color=a.Color("passed:Q", title="passed", scale=a.Scale(domain=[0, 1], scheme="redyellowgreen")),
@@ -303,7 +303,7 @@ def class_accuracy(accuracy):
     return (cells + text).properties(width=220, height=22 * accuracy["case"].nunique(), title="Passed, by case and step")
 
 
-def class_wrong_mechanisms(wrong, top: int = 10):
+def class_wrong_mechanisms(wrong: "pd.DataFrame", top: int = 10):
     """Workshop: the most common wrong mechanism answers."""
     data = wrong.head(top).assign(label=lambda d: d["case"] + ": " + d["answer_label"])
     return a.Chart(data).mark_bar().encode(
@@ -311,14 +311,14 @@ def class_wrong_mechanisms(wrong, top: int = 10):
         tooltip=["case", "answer_label", "learners"]).properties(width=320, title="Most common wrong mechanism answers")
 
 
-def class_plan_scores(plan_scores):
+def class_plan_scores(plan_scores: "pd.DataFrame"):
     """Workshop: distribution of plan-review scores per case."""
     return a.Chart(_limit(plan_scores)).mark_boxplot(extent="min-max").encode(
         x=a.X("score:Q", scale=a.Scale(domain=[0, 100]), title="plan score"), y=a.Y("case:N", title=None),
     ).properties(width=320, title="Plan scores")
 
 
-def class_findings(findings, top: int = 10):
+def class_findings(findings: "pd.DataFrame", top: int = 10):
     """Workshop: the plan-review findings triggered most often, coloured by severity."""
     return a.Chart(findings.head(top)).mark_bar().encode(
         x=a.X("times:Q", title="times triggered"), y=a.Y("code:N", sort="-x", title=None),
@@ -330,7 +330,7 @@ def class_findings(findings, top: int = 10):
 # Branching visits (painkit.trajectories.branch, the TrajectoryExplorer's week-4 visit, the capstone).
 
 
-def branches(kept, revised, measure: str = "pain", *, week=None, patients: int = 20, seed: int = 0):
+def branches(kept: "pd.DataFrame", revised: "pd.DataFrame", measure: str = "pain", *, week=None, patients: int = 20, seed: int = 0):
     """Two branches of the same synthetic patients side by side: the plan kept (left) and the plan revised
     at the visit (right). Each panel: weekly median (thick line) and IQR (band) of ``measure``, the same
     sampled patients as thin lines, and a dashed rule at the visit week where the branches part (default:
@@ -387,7 +387,7 @@ _FOREST_KINDS = {  # statistic -> (panel title, axis format, log scale)
 }
 
 
-def calibration_forest(table):
+def calibration_forest(table: "pd.DataFrame"):
     """Forest plot of model vs evidence: for every calibration target (``pk.check_calibration()``) the
     published figure (black diamond) with its tolerance (grey bar: the published 95% CI, or +/-50% when none
     was published) and painkit's estimate (blue dot inside the tolerance, red cross outside), one panel per
@@ -422,7 +422,7 @@ def calibration_forest(table):
                "painkit's virtual trial (dot)", "Educational model, not predictive."])
 
 
-def svg(chart) -> str:
+def svg(chart: "Chart | LayerChart | FacetChart | ConcatChart") -> str:
     """A chart as standalone SVG text (vl-convert, offline), for HTML pages saved to disk (the progress
     report page), where no front end draws Vega-Lite. Loads vl-convert (a browser engine, ~90 MB) on first use."""
     import vl_convert
