@@ -44,9 +44,13 @@ lab: $(STAMP)
 setup:
 	@$(MAKE) --no-print-directory -j4 $(STAMP) $(CHROMIUM) $(CHP) $(AXE) $(LRS)
 
+# Two workers, each taking whole test files (a notebook's cells run in order on one kernel; a browser file
+# keeps its servers): browser and hub tests mostly wait on pages and kernels, so they overlap with the
+# CPU-bound unit tests. WORKERS=0 runs everything in one process.
+WORKERS ?= 2
 test: setup
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(ARGS)
 
 # Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only. deploy/voila holds
 # painkit's template (no CDN: works offline) and config (the educator/ folder is not listed).

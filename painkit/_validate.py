@@ -146,7 +146,7 @@ def os_problem(exc: OSError, path: Union[str, Path], verb: str = "cannot be writ
     import errno
 
     name = str(path)
-    name = name if len(name) <= 80 else name[:77] + "..."
+    name = name if len(name) <= 80 else name[:30] + "..." + name[-47:]  # keep the file name, cut the middle
     reasons = {
         errno.ENOENT: "the folder does not exist; create it first or choose another path",
         errno.EACCES: "permission denied; choose a folder you can write to",
