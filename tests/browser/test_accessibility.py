@@ -12,7 +12,6 @@ import re
 import pytest
 
 from .conftest import ROOT, save_final_state
-from .lab import open_and_run
 
 AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 LEARNER_NOTEBOOKS = sorted(p.stem for p in ROOT.joinpath("notebooks").glob("0*.ipynb"))
@@ -67,13 +66,6 @@ def test_no_serious_violations_and_a_visible_focus_ring_in_app_mode(page, voila_
     ours, _host = axe_violations(page)
     assert ours == [], "\n".join(f"{v['impact']} {v['rule']}: {v['target']} {v['html']}" for v in ours)
     _check_focus_rings(page)
-
-
-@pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
-def test_no_serious_violations_in_jupyterlab(page, lab_server, name):
-    open_and_run(page, lab_server, name)
-    ours, _host = axe_violations(page)
-    assert ours == [], "\n".join(f"{v['impact']} {v['rule']}: {v['target']} {v['html']}" for v in ours)
 
 
 def _tab_until(page, js_test: str, limit: int = 80) -> None:
