@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
+from reprlib import repr as short  # never a whole value in a message
 from typing import Any, Iterable, Mapping
 
 from .errors import PlanError
@@ -29,8 +30,6 @@ class Finding:
     items: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        from reprlib import repr as short  # never a whole value in a message
-
         for name in ("code", "severity", "message", "source", "component"):
             value = getattr(self, name)
             if not isinstance(value, str):

@@ -13,7 +13,7 @@ import os
 import reprlib
 import tempfile
 from contextlib import contextmanager
-from numbers import Real
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Type, Union
 
@@ -64,10 +64,8 @@ def number(value: Any, where: str, error: Type[PainkitError] = PainkitError, *, 
 def whole(value: Any, where: str, error: Type[PainkitError] = PainkitError, *, lo: int = 0,
           hi: Optional[int] = None) -> int:
     """``value`` as an int (Python or numpy integer, not bool) within ``lo``..``hi``."""
-    import numbers
-
     allowed = f"a whole number from {lo:,}" + (f" to {hi:,}" if hi is not None else " up")
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if isinstance(value, bool) or not isinstance(value, Integral):
         raise error(f"{where}: found {short(value)} ({kind(value)}); allowed: {allowed}")
     n = int(value)
     if n < lo or (hi is not None and n > hi):
@@ -260,9 +258,7 @@ def _checker(t: Any) -> Optional[Callable[[Any], bool]]:
     if t is float:
         return lambda v: isinstance(v, Real) and not isinstance(v, bool)
     if t is int:
-        import numbers
-
-        return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)
+        return lambda v: isinstance(v, Integral) and not isinstance(v, bool)
     if origin is not None:
         if not isinstance(origin, type):
             return None
@@ -309,7 +305,7 @@ def checked(func: Callable, error: Type[PainkitError] = PainkitError) -> Callabl
         sig = inspect.signature(func)
     except (TypeError, ValueError):
         return func
-    namespace = dict(getattr(func, "__globals__", {}))
+    namespace = getattr(func, "__globals__", {})  # read only: eval of an annotation assigns nothing
     checks: dict[str, tuple[Callable[[Any], bool], str]] = {}
     for name, p in sig.parameters.items():
         if p.annotation is p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):

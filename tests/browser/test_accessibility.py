@@ -68,13 +68,14 @@ def test_no_serious_violations_and_a_visible_focus_ring_in_app_mode(page, voila_
     _check_focus_rings(page)
 
 
-def _tab_until(page, js_test: str, limit: int = 80) -> None:
-    """Press Tab until the focused element passes ``js_test`` (a function of document.activeElement)."""
+def _tab_until(page, js_test: str, limit: int = 80, key: str = "Tab") -> None:
+    """Press ``key`` (Tab, or Shift+Tab to go back) until the focused element passes ``js_test`` (a function
+    of document.activeElement)."""
     for _ in range(limit):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
         if page.evaluate(f"() => ({js_test})(document.activeElement)"):
             return
-    raise AssertionError(f"Tab never reached an element where {js_test}")
+    raise AssertionError(f"{key} never reached an element where {js_test}")
 
 
 def test_keyboard_only_foundations_self_check(page, voila_server):
@@ -137,14 +138,6 @@ FOCUSED = """() => { const el = document.activeElement;
 
 def _focused(page) -> dict:
     return page.evaluate(FOCUSED)
-
-
-def _shift_tab_until(page, js_test: str, limit: int = 80) -> None:
-    for _ in range(limit):
-        page.keyboard.press("Shift+Tab")
-        if page.evaluate(f"() => ({js_test})(document.activeElement)"):
-            return
-    raise AssertionError(f"Shift+Tab never reached an element where {js_test}")
 
 
 def _labelled(kind: str, text: str) -> str:
@@ -238,7 +231,7 @@ def test_keyboard_only_plan_builder(page, voila_server, voila_home):
                            timeout=20_000)
     assert _focused(page)["text"].startswith("Oral NSAID")  # focus kept while the review redraws
     for tab, item in (("physical", "Therapeutic exercise"), ("psychological", "Cognitive behavioural")):
-        _shift_tab_until(page, "el => el.classList.contains('lm-TabBar-tab')")
+        _tab_until(page, "el => el.classList.contains('lm-TabBar-tab')", key="Shift+Tab")
         for _ in range(8):
             if _focused(page)["text"] == tab:
                 break

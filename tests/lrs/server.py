@@ -51,6 +51,17 @@ def _wait(url: str, timeout: float, proc: subprocess.Popen) -> None:
     raise RuntimeError(f"LRS did not answer {url} within {timeout:.0f} s")
 
 
+def _end(proc: Optional[subprocess.Popen]) -> None:
+    """Terminate a process that is still running; kill it if it has not stopped within 10 s."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class LocalLrs:
     """Ralph + BriskDB on loopback ports; ``endpoint`` is the xAPI base address (ends in /xAPI/)."""
 
@@ -102,24 +113,12 @@ class LocalLrs:
 
     def stop_ralph(self) -> None:
         """Stop the LRS's HTTP server (the store keeps its data): an LRS that is down."""
-        if self._ralph is not None and self._ralph.poll() is None:
-            self._ralph.terminate()
-            try:
-                self._ralph.wait(10)
-            except subprocess.TimeoutExpired:
-                self._ralph.kill()
-                self._ralph.wait()
+        _end(self._ralph)
         self._ralph = None
 
     def stop(self) -> None:
         self.stop_ralph()
-        if self._db is not None and self._db.poll() is None:
-            self._db.terminate()
-            try:
-                self._db.wait(10)
-            except subprocess.TimeoutExpired:
-                self._db.kill()
-                self._db.wait()
+        _end(self._db)
         self._db = None
 
     def __enter__(self) -> "LocalLrs":
