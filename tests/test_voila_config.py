@@ -66,3 +66,30 @@ def test_config_file_patches_only_when_read_as_config():
     original = HTMLExporter._create_environment
     runpy.run_path(str(CONFIG))
     assert HTMLExporter._create_environment is original
+
+
+def test_app_kernel_runs_notebook_code_without_a_debugger(tmp_path):
+    """make app's python3 kernel (deploy/voila/kernels): code runs in the notebook's folder and can import
+    from it, as in the standard kernel; debugpy is not loaded (a Voila page cannot use a debugger)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    (tmp_path / "helper_mod.py").write_text("VALUE = 42\n")
+    specs = KernelSpecManager(kernel_dirs=[str(CONFIG.parent / "kernels")])
+    assert specs.get_kernel_spec("python3").resource_dir == str(CONFIG.parent / "kernels" / "python3")
+    km = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
+    km.start_kernel(cwd=str(tmp_path))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        out: list[str] = []
+        reply = kc.execute_interactive(
+            "import sys, helper_mod; print(helper_mod.VALUE, sys.modules.get('debugpy') is None)",
+            output_hook=lambda m: out.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None,
+            timeout=60)
+        assert reply["content"]["status"] == "ok"
+        assert "".join(out).split() == ["42", "True"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
