@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 from ..cases import Case, load_case
@@ -121,6 +121,7 @@ class PlanBuilder:
                           if self.stops else [])
         self.message = w.HTML(value="")
         self.saved = LiveHTML()
+        clock_from_view(self, self.saved)
         self.score = w.HTML(value="")
         self.chart = w.Output()
         self.findings = w.HTML(value="")
