@@ -271,6 +271,35 @@ def _cache_put(cache: Path, key: str, value: Any) -> None:
                 pass
 
 
+def keep_parses(paths: list[Path]) -> list[str]:
+    """Read each YAML file so its parse is kept (run once after installing, as the owner of the files, when
+    learners cannot write beside them); returns one line per file whose parse could not be kept, and why."""
+    problems = []
+    for path in paths:
+        path = Path(path)
+        try:
+            read(path)
+        except YamlError as exc:
+            problems.append(f"{path.name}: not kept: {exc}")
+            continue
+        cache = path.parent / "__pycache__" / f"{path.name}.painkit.json"
+        data = path.read_bytes()[: MAX_BYTES + 1]
+        if _cache_get(cache, hashlib.sha256(_CACHE_VERSION + data).hexdigest()) is _MISS:
+            if cache.parent.is_symlink():
+                why = "cannot write in its folder (its __pycache__ is a link, which is not followed)"
+            elif not os.access(cache.parent if cache.parent.is_dir() else path.parent, os.W_OK):
+                why = "cannot write in its folder"
+            else:
+                why = "its values do not fit JSON (dates or NaN), so it is parsed on each read"
+            problems.append(f"{path.name}: not kept: {why}")
+    return problems
+
+
+def data_paths() -> list[Path]:
+    """painkit's own data files (``painkit/data/*.yaml``)."""
+    return sorted((Path(__file__).parent / "data").glob("*.yaml"))
+
+
 def data_file(name: str) -> Any:
     """Load one of painkit's own data files (``painkit/data/NAME``), cached."""
     return _data_cache(name)

@@ -116,3 +116,47 @@ def test_every_shipped_yaml_file_reads_the_same_from_the_cache(tmp_path, monkeyp
     monkeypatch.setattr(yamlio, "loads", no_parsing)
     for src in files:
         assert yamlio.read(tmp_path / src.name) == parsed[src.name], src.name
+
+
+def test_cache_command_keeps_parses_and_says_which_it_could_not(tmp_path, capsys):
+    """python -m painkit cache FOLDER: every readable case's parse kept beside it; a file with dates or bad
+    YAML is named with the reason; exit 0 (nothing failed to be written)."""
+    from painkit.__main__ import main
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "lbp-chronic.yaml").write_bytes((root / "cases" / "lbp-chronic.yaml").read_bytes())
+    _write(tmp_path / "dated.yaml", "reviewed: 2024-05-01\n")
+    _write(tmp_path / "bad.yaml", "a: [\n")
+    assert main(["cache", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert _cache_of(tmp_path / "lbp-chronic.yaml").is_file()
+    assert "dated.yaml: not kept: its values do not fit JSON" in err
+    assert "bad.yaml: not kept: not valid YAML: line 2" in err
+    data = len(yamlio.data_paths())
+    assert f"parses kept for {data + 1} of {data + 3} YAML files" in out
+
+
+def test_cache_command_fails_when_a_folder_cannot_take_the_cache(tmp_path, capsys):
+    from painkit.__main__ import main
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "__pycache__").symlink_to(elsewhere, target_is_directory=True)
+    _write(cases / "case.yaml", "id: a\n")
+    assert main(["cache", str(cases)]) == 1
+    assert "case.yaml: not kept: cannot write in its folder (its __pycache__ is a link" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
+def test_cache_command_fails_when_it_cannot_write(tmp_path, capsys):
+    from painkit.__main__ import main
+
+    _write(tmp_path / "case.yaml", "id: a\n")
+    tmp_path.chmod(0o555)
+    try:
+        assert main(["cache", str(tmp_path)]) == 1
+    finally:
+        tmp_path.chmod(0o755)
+    assert "case.yaml: not kept: cannot write in its folder" in capsys.readouterr().err
