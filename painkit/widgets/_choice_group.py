@@ -33,7 +33,8 @@ function renderGroup(model, el, kind, type, trait, onChange, showChecked) {
   function draw() {
     legend.textContent = model.get("label");
     const columns = Math.max(1, model.get("columns"));
-    options.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
+    // one column as wide as the space; several side by side, each at most 24em (the eye finds the next one)
+    options.style.gridTemplateColumns = columns > 1 ? `repeat(${columns}, minmax(0, 24em))` : "minmax(0, 1fr)";
     options.replaceChildren();
     const notes = model.get("descriptions");
     model.get("labels").forEach((text, i) => {

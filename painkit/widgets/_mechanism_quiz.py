@@ -38,9 +38,9 @@ class _Row:
         self.tick = w.Checkbox(value=False, description=mechanism, indent=False, layout=w.Layout(width="9em"))
         self.grade = w.Dropdown(options=[(NO_GRADE, "")] + [(g, g) for g in GRADES[mechanism][1:]],
                                 value="", description=f"{mechanism} grade", tooltip=f"{mechanism} grade",
-                                style={"description_width": "initial"}, layout=w.Layout(width="17em"))
+                                style={"description_width": "initial"}, layout=w.Layout(width="18em"))
         self.findings = CheckGroup([(finding_label(f), f) for f in FINDINGS], label=f"{mechanism} findings",
-                                   columns=2, layout=w.Layout(width="40em"))
+                                   columns=2, layout=w.Layout(width="40em", margin="0 0 0 1.5em"))
         self.box = w.HBox([self.tick, self.grade, self.findings], layout=w.Layout(flex_flow="row wrap"))
 
     def set(self, ticked: bool, grade: Optional[str] = None, findings: tuple = ()) -> None:
