@@ -11,7 +11,7 @@ from html import escape
 from typing import Optional, Union
 
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 from ..cases import GRADES, MECHANISMS, Case, load_case
@@ -69,6 +69,7 @@ class MechanismQuiz:
         self.key_button.on_click(lambda _b: self.show_key())
         self.message = w.HTML(value="")
         self.saved = LiveHTML()
+        clock_from_view(self, self.saved)
         self.result = w.HTML(value="")
         self.criteria = w.HTML(value="")
         intro = w.HTML(value="<p><b>Which pain mechanism(s)?</b> Tick each one present, choose its grade and "

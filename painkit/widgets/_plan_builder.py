@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 from ..cases import Case, load_case
@@ -118,6 +118,7 @@ class PlanBuilder:
         stop_row = [stop_group] if stop_group else []
         self.message = w.HTML(value="")
         self.saved = LiveHTML()
+        clock_from_view(self, self.saved)
         self.score = w.HTML(value="")
         self.chart = w.Output()
         self.findings = w.HTML(value="")

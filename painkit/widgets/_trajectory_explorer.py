@@ -18,7 +18,7 @@ from typing import Any, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 from ..cases import Case, load_case
@@ -86,6 +86,7 @@ class TrajectoryExplorer:
         self.other_button = w.Button(description="Another patient")
         self.other_button.on_click(lambda _b: self.next_patient())
         self.feedback = LiveHTML()
+        clock_from_view(self, self.feedback)
         visit = self._visit_controls(w, catalog, items)
         fixed = "" if not self._opioids else (
             f"<p><small>Opioid prescription(s) from the given plan are kept: "

@@ -440,3 +440,21 @@ def test_responder_and_comparison_charts_at_100000_patients(big_frame):
     assert sum(len(v) for v in spec["datasets"].values()) <= charts.MAX_ROWS
     spec = charts.responders(result).to_dict()
     assert sum(len(v) for v in spec["datasets"].values()) <= charts.MAX_ROWS
+
+
+def test_normal_quantiles_follow_as241():
+    """The sampling table's standard-normal quantiles (vectorised AS 241, Wichura 1988): textbook values, and
+    the same numbers as Python's statistics.NormalDist.inv_cdf (the same algorithm) at every table point."""
+    from statistics import NormalDist
+
+    import numpy as np
+
+    from painkit.trajectories._population import _normal_quantiles, normal_quantile
+
+    textbook = {0.5: 0.0, 0.975: 1.959963984540054, 0.025: -1.959963984540054, 0.95: 1.6448536269514722,
+                0.999: 3.090232306167813, 1e-10: -6.361340902404056}
+    got = normal_quantile(np.array(list(textbook)))
+    assert np.allclose(got, list(textbook.values()), rtol=0, atol=1e-12)
+    inv = NormalDist().inv_cdf
+    reference = np.array([inv((i + 0.5) / 65536) for i in range(65536)], np.float32)
+    assert np.array_equal(_normal_quantiles(), reference)
