@@ -168,6 +168,11 @@ def checked_frame(frame: Any, *, attrs: bool = True) -> pd.DataFrame:
     out = frame.copy(deep=False)
     out.attrs = {}  # no deep copy of the metadata on each step below; given back once at the end
     for col in ("patient", "week"):
+        if out[col].dtype.kind in "iu":  # whole numbers, as pk.simulate makes them: range check on the array
+            a = out[col].to_numpy()
+            if not ((a < 0) | (a > 2**31)).any():
+                out[col] = a.astype(np.int64)
+                continue
         v = pd.to_numeric(out[col], errors="coerce")
         if v.dtype.kind not in "iuf":
             raise SimulationError(f"frame.{col}: found {v.dtype} values; allowed: whole numbers >= 0")
@@ -176,6 +181,13 @@ def checked_frame(frame: Any, *, attrs: bool = True) -> pd.DataFrame:
             raise SimulationError(f"frame.{col}: found {short(out[col][bad].iloc[0])}; allowed: whole numbers >= 0")
         out[col] = v.astype(np.int64)
     for col, top in _SCORED.items():
+        if out[col].dtype.kind == "f":  # as pk.simulate makes it (NaN after a dropout): range check on the array
+            a = out[col].to_numpy()
+            with np.errstate(invalid="ignore"):
+                if not (np.isinf(a) | (a < 0) | ((a > top) if top else False)).any():
+                    if out[col].dtype != np.float64:
+                        out[col] = a.astype(np.float64)
+                    continue
         v = pd.to_numeric(out[col], errors="coerce")
         if v.dtype.kind not in "iuf":  # complex, bool
             raise SimulationError(f"frame.{col}: found {v.dtype} values; allowed: real numbers")
