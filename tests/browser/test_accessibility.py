@@ -281,6 +281,12 @@ def test_keyboard_only_plan_builder(page, voila_server, voila_home):
     assert _focused(page)["text"] == "Submit"
     [attempt] = _saved(voila_home, "plan", since)
     assert set(attempt["answer"]["items"]) == {"nsaid_oral", "therapeutic_exercise", "cbt"}
+    # time on task starts when the widget is drawn in the browser, after the page arrived; the kernel built
+    # the widget before Voila sent the page's last byte (browser and kernel share this machine's clock)
+    page_arrived = _now().fromtimestamp(page.evaluate(
+        "() => (performance.timeOrigin + performance.getEntriesByType('navigation')[0].responseEnd) / 1000"),
+        tz="UTC")
+    assert page_arrived < attempt["started"] < attempt["finished"]
     save_final_state(page, "keyboard_04_multimodal_plan")
 
 
