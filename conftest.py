@@ -7,7 +7,9 @@
 """
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -28,6 +30,11 @@ def pytest_configure(config: pytest.Config) -> None:
 # Groups that start browsers, servers and kernels, longest first: `make test` (pytest -n 2 --dist loadgroup
 # --no-loadscope-reorder) hands them out in this order, so short unit-test files fill the gaps at the end instead
 # of one worker finishing a long browser file alone.
+#
+# xdist's own loadgroup passes a test's group to the scheduler by appending it to the test's node id, which pytest
+# 9.2 no longer lets a plugin change (pytest-xdist issue 1386): every test would become a group of its own, and a
+# notebook's cells would run on two kernels. So each worker writes the groups it collected to a folder the
+# controller names (workerinput), and the scheduler below reads them.
 LONG_FIRST = ("lab:", "tests/deploy/", "voila:", "tests/browser/", "tests/test_lab_setup.py", "notebooks/")
 
 
@@ -71,3 +78,45 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return tier, first_seen[group]
 
     items.sort(key=rank)  # stable: a group's tests keep their order and sit together (also without xdist)
+    folder = getattr(config, "workerinput", {}).get("painkit_groups")
+    if folder:  # an xdist worker: tell the controller's scheduler (written before the collection is reported)
+        path = Path(folder) / f"{config.workerinput['workerid']}.json"
+        path.with_suffix(".tmp").write_text(json.dumps(group_of))
+        os.replace(path.with_suffix(".tmp"), path)
+
+
+def _xdist_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput") and config.getvalue("dist") == "loadgroup" \
+        if config.pluginmanager.hasplugin("xdist") else False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    if _xdist_controller(node.config):
+        if not hasattr(node.config, "_painkit_groups"):
+            node.config._painkit_groups = tempfile.mkdtemp(prefix="painkit-xdist-groups-")
+        node.workerinput["painkit_groups"] = node.config._painkit_groups
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if hasattr(config, "_painkit_groups"):
+        shutil.rmtree(config._painkit_groups, ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup`` with the groups the workers wrote (see above); whole groups, in collection order."""
+    if not _xdist_controller(config):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        groups: dict[str, str] = {}
+
+        def _split_scope(self, nodeid: str) -> str:
+            if not self.groups:  # every worker has reported its collection, so has written its file
+                for path in Path(config._painkit_groups).glob("*.json"):
+                    self.groups.update(json.loads(path.read_text()))
+            return self.groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
