@@ -56,9 +56,13 @@ test: setup
 
 # Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only. deploy/voila holds
 # painkit's template (no CDN: works offline) and config (the educator/ folder is not listed).
+# PREHEAT=1 keeps one kernel per learner notebook already run (Voila's preheated pool): pages open at once,
+# for about 0.1 GB of memory per notebook (make bench prints both render times).
+PREHEAT ?=
+PREHEAT_FLAGS := $(if $(PREHEAT),--VoilaConfiguration.preheat_kernel=True --VoilaKernelManager.preheat_denylist=educator)
 app: $(STAMP)
 	JUPYTER_PATH=$(CURDIR)/deploy/voila JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/voila \
-	  $(BIN)/voila notebooks/ --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 $(ARGS)
+	  $(BIN)/voila notebooks/ --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 $(PREHEAT_FLAGS) $(ARGS)
 
 # Browser tests drive Debian's Chromium (never `playwright install`, which downloads its own browser).
 $(CHROMIUM):

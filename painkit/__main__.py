@@ -12,6 +12,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "template text left in, the key against the mechanism criteria); one line per problem"),
     "schema": ("painkit.cases._cli", "cmd_schema", "print the JSON Schema of a case file"),
     "new-case": ("painkit.cases._cli", "cmd_new_case", "write a commented case template"),
+    "cache": ("painkit.cases._cli", "cmd_cache", "keep the parse of painkit's data and case files beside them "
+              "(run after installing, as the files' owner, so notebooks open without parsing YAML)"),
     "check-scenarios": ("painkit.plans._scenarios", "cmd_check_scenarios", "run plan-review scenarios (a case, a "
                         "plan, the findings that must and must not appear); one line per failing expectation"),
     "report": ("painkit.progress._report", "cmd_report", "write a learner's self-study report as one HTML page"),

@@ -6,9 +6,20 @@ refused when larger than ``MAX_BYTES`` and refused when aliases or nesting would
 the nodes the document would have with every alias expanded (``MAX_NODES``), so a 600-byte bomb under the
 alias limit is refused in milliseconds. A key written twice in one mapping is an error (YAML says keys are
 unique; PyYAML would silently keep the last).
+
+Parsing is the slow part of opening a notebook (about 0.5 s for every case and data file, most of it PyYAML
+building Python objects): what a file parsed to is kept as JSON in a ``__pycache__`` folder beside it, as
+Python keeps bytecode, and used while the file's bytes are unchanged (checked by SHA-256, with the loader's
+version). Only a successful safe parse is ever kept, so every check above ran on the text once. The cache is
+best effort: a folder that cannot be written, or a cache file that is missing, stale, damaged or not a
+faithful copy, means the file is parsed again. ``PAINKIT_YAML_CACHE=off`` turns it off.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -172,7 +183,7 @@ def loads(text: str) -> Any:
 
 
 def read(path: str | Path) -> Any:
-    """Read a YAML file as UTF-8 and parse it safely."""
+    """Read a YAML file as UTF-8 and parse it safely (through the parse cache, see the module's docstring)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -181,12 +192,112 @@ def read(path: str | Path) -> Any:
     if size > MAX_BYTES:
         raise YamlError(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
     try:
-        text = path.read_bytes()[: MAX_BYTES + 1].decode("utf-8")
+        data = path.read_bytes()[: MAX_BYTES + 1]
+        text = data.decode("utf-8")
     except OSError as exc:
         raise YamlError(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
     except UnicodeDecodeError as exc:
         raise YamlError(f"not UTF-8 text (byte {exc.start}: {exc.object[exc.start]:#04x})") from None
-    return loads(text)
+    if os.environ.get("PAINKIT_YAML_CACHE", "").strip().lower() in {"off", "0", "no", "false"}:
+        return loads(text)
+    cache = path.parent / "__pycache__" / f"{path.name}.painkit.json"
+    key = hashlib.sha256(_CACHE_VERSION + data).hexdigest()
+    found = _cache_get(cache, key)
+    if found is not _MISS:
+        return found
+    value = loads(text)
+    _cache_put(cache, key, value)
+    return value
+
+
+# What a parse means can change with painkit's loader rules or PyYAML's version: either change makes old
+# cache files stale.
+_CACHE_VERSION = f"painkit-yaml-1 PyYAML-{yaml.__version__}\n".encode()
+_CACHE_MAX_BYTES = 20 * MAX_BYTES  # aliases are expanded in JSON; a bigger cache file is not one of ours
+_MISS = object()
+_PAIRS = "\u0000pairs"  # a mapping with keys that are not text (YAML allows 0: "none") kept as [key, value] pairs
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if all(type(k) is str for k in value):
+            return {k: _to_json(v) for k, v in value.items()}
+        return {_PAIRS: [[k, _to_json(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _from_json(mapping: dict) -> Any:
+    return dict(mapping[_PAIRS]) if len(mapping) == 1 and _PAIRS in mapping else mapping
+
+
+def _cache_get(cache: Path, key: str) -> Any:
+    """The value kept for ``key`` in ``cache``, or ``_MISS`` (missing, stale, damaged or too big)."""
+    try:
+        if cache.parent.is_symlink() or cache.stat().st_size > _CACHE_MAX_BYTES:
+            return _MISS
+        kept = json.loads(cache.read_bytes(), object_hook=_from_json)
+    except (OSError, ValueError, RecursionError):
+        return _MISS
+    if not isinstance(kept, dict) or kept.get("sha256") != key or "value" not in kept:
+        return _MISS
+    return kept["value"]
+
+
+def _cache_put(cache: Path, key: str, value: Any) -> None:
+    """Keep ``value`` as JSON when JSON gives it back unchanged (no dates, no NaN; number keys as pairs); a cache
+    that cannot be written is skipped silently: it only saves time. Written whole or not at all."""
+    try:
+        payload = json.dumps({"sha256": key, "value": _to_json(value)}, allow_nan=False, separators=(",", ":"))
+        if json.loads(payload, object_hook=_from_json)["value"] != value:
+            return
+    except (TypeError, ValueError, RecursionError):
+        return
+    tmp = None
+    try:
+        if cache.parent.is_symlink():
+            return
+        cache.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{cache.name[:40]}.", suffix=".tmp", dir=cache.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(payload)
+        os.replace(tmp, cache)
+    except OSError:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def keep_parses(paths: list[Path]) -> list[str]:
+    """Read each YAML file so its parse is kept (run once after installing, as the owner of the files, when
+    learners cannot write beside them); returns one line per file whose parse could not be kept, and why."""
+    problems = []
+    for path in paths:
+        path = Path(path)
+        try:
+            read(path)
+        except YamlError as exc:
+            problems.append(f"{path.name}: not kept: {exc}")
+            continue
+        cache = path.parent / "__pycache__" / f"{path.name}.painkit.json"
+        data = path.read_bytes()[: MAX_BYTES + 1]
+        if _cache_get(cache, hashlib.sha256(_CACHE_VERSION + data).hexdigest()) is _MISS:
+            if cache.parent.is_symlink():
+                why = "cannot write in its folder (its __pycache__ is a link, which is not followed)"
+            elif not os.access(cache.parent if cache.parent.is_dir() else path.parent, os.W_OK):
+                why = "cannot write in its folder"
+            else:
+                why = "its values do not fit JSON (dates or NaN), so it is parsed on each read"
+            problems.append(f"{path.name}: not kept: {why}")
+    return problems
+
+
+def data_paths() -> list[Path]:
+    """painkit's own data files (``painkit/data/*.yaml``)."""
+    return sorted((Path(__file__).parent / "data").glob("*.yaml"))
 
 
 def data_file(name: str) -> Any:

@@ -306,7 +306,15 @@ def test_one_malformed_case_in_painkit_cases_does_not_break_the_index_or_reports
     assert "malformed" in case_tags()   # empty tags, no error
     store = pk.progress.ProgressStore(tmp_path / "p.sqlite", learner="ana")
     store.record(pk.progress.Attempt(case="lbp-chronic", step="plan", answer={}, score=50))
-    assert pk.progress.report(store, "ana").summary["attempts"].iloc[0] == 1
+    summary = pk.progress.report(store, "ana").summary
+    assert summary["attempts"].iloc[0] == 1
+    # a file that is not YAML at all is not a case to do: the report's "of N cases" leaves it out
+    (tmp_path / "unreadable.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    (tmp_path / "a-list.yaml").write_text("- not\n- a case\n", encoding="utf-8")
+    assert not {"unreadable", "a-list"} & set(case_tags())
+    with pytest.warns(UserWarning):
+        loadable = set(pk.case_index()["id"])
+    assert pk.progress.report(store, "ana").summary["cases"].iloc[0] == len(loadable | {"malformed"})
 
 
 # --------------------------------------------------------------------------------------------------

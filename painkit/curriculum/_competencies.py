@@ -114,17 +114,21 @@ def load_map(data: Optional[dict] = None) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------- case tags
-_TAG_CACHE: dict[tuple[str, int], CaseTags] = {}
+_TAG_CACHE: dict[tuple[str, int], Optional[CaseTags]] = {}
 
 
-def _tags_from_file(path: Path) -> CaseTags:
+def _tags_from_file(path: Path) -> Optional[CaseTags]:
+    """A case file's tags; None when the file is not a case at all (unreadable, not YAML, not a mapping), so
+    it is not counted among the cases to do. A mapping with malformed fields gives empty tags, never an error."""
     key = (str(path), path.stat().st_mtime_ns)
     if key not in _TAG_CACHE:
         try:
             raw = yamlio.read(path)
         except (yamlio.YamlError, OSError):
             raw = None
-        raw = raw if isinstance(raw, dict) else {}  # a malformed case gives empty tags, never an error
+        if not isinstance(raw, dict):
+            _TAG_CACHE[key] = None
+            return None
         key_block = raw.get("key") if isinstance(raw.get("key"), dict) else {}
         grades = key_block.get("mechanisms") or {}
 
@@ -142,7 +146,8 @@ def _tags_from_file(path: Path) -> CaseTags:
 
 
 def case_tags(ids: Optional[Iterable[str]] = None) -> dict[str, CaseTags]:
-    """Tags of the library's cases (``list_cases()``; or of ``ids``, where found), read from the files."""
+    """Tags of the library's cases (``list_cases()``; or of ``ids``, where found), read from the files. A file
+    that is not readable YAML is left out, so "N cases" counts only files that are cases."""
     import re
 
     from ..cases import CASE_ID, case_files, case_folders, list_cases
@@ -153,5 +158,7 @@ def case_tags(ids: Optional[Iterable[str]] = None) -> dict[str, CaseTags]:
         root = d.resolve()
         for path in case_files(d):
             if path.stem in wanted and path.stem not in found and path.resolve().is_relative_to(root):
-                found[path.stem] = _tags_from_file(path)
+                tags = _tags_from_file(path)
+                if tags is not None:
+                    found[path.stem] = tags
     return found

@@ -122,16 +122,17 @@ def cases_table(pairs, comp_map: dict, tags: dict[str, CaseTags]):
     pairs = pairs[~pairs["case"].isin(_banks(comp_map))]
     need = set(comp_map["case_done_steps"])
     steps_order = {s: i for i, s in enumerate(comp_map["steps"])}
+    tried = dict(iter(pairs.groupby("case", sort=False))) if len(pairs) else {}  # one pass, not one per case
     rows = []
-    for case in sorted(set(tags) | set(pairs["case"])):
-        p = pairs[pairs["case"] == case]
-        steps = sorted(p["step"], key=lambda s: steps_order.get(s, 99))
+    for case in sorted(set(tags) | set(tried)):
+        p = tried.get(case)
+        steps = sorted(p["step"], key=lambda s: steps_order.get(s, 99)) if p is not None else []
         status = "done" if need <= set(steps) else "started" if steps else "to do"
         t = tags.get(case)
         rows.append({"case": case, "title": t.title if t else "", "setting": t.setting if t else "",
-                     "attempts": int(p["n"].sum()), "steps": ", ".join(steps),
-                     "best_score": p["best"].mean() if p["best"].notna().any() else float("nan"),
-                     "last": p["last"].max() if len(p) else pd.NaT, "status": status,
+                     "attempts": int(p["n"].sum()) if p is not None else 0, "steps": ", ".join(steps),
+                     "best_score": p["best"].mean() if p is not None and p["best"].notna().any() else float("nan"),
+                     "last": p["last"].max() if p is not None else pd.NaT, "status": status,
                      "to_finish": ", ".join(f"{st} ({comp_map.get('step_notebooks', {}).get(st, '')})"
                                             for st in comp_map["case_done_steps"] if st not in set(steps))})
     out = pd.DataFrame(rows, columns=["case", "title", "setting", "attempts", "steps", "best_score", "last",

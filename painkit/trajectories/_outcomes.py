@@ -7,6 +7,7 @@ Thresholds come from the instruments' change table (``painkit/data/instruments.y
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping, Optional
@@ -140,10 +141,14 @@ class TrajectoryScores:
 _SCORED = {"pain": 10, "function": 10, "pcs": 52, "mme": None}
 
 
-def checked_frame(frame: Any) -> pd.DataFrame:
+def checked_frame(frame: Any, *, attrs: bool = True) -> pd.DataFrame:
     """A trajectory frame checked column by column (and converted when it was read back from CSV or
     parquet: adverse_event as text, patient/week as floats, flags as text). SimulationError names the column,
-    what was found and what is allowed."""
+    what was found and what is allowed.
+
+    ``attrs=False`` leaves the simulation's metadata (``frame.attrs``) off the result, for callers that only
+    compute on the columns: pandas deep-copies ``attrs`` into every Series and frame an operation makes, which
+    was about a sixth of reading a patient in the TrajectoryExplorer (issue 17)."""
     from .._validate import short
 
     if not isinstance(frame, pd.DataFrame):
@@ -159,8 +164,15 @@ def checked_frame(frame: Any) -> pd.DataFrame:
         raise SimulationError(f"frame: missing column(s) {', '.join(missing)}; give a frame from pk.simulate")
     if frame.empty:
         raise SimulationError("frame: no rows; give a frame from pk.simulate")
+    kept = frame.attrs
     out = frame.copy(deep=False)
+    out.attrs = {}  # no deep copy of the metadata on each step below; given back once at the end
     for col in ("patient", "week"):
+        if out[col].dtype.kind in "iu":  # whole numbers, as pk.simulate makes them: range check on the array
+            a = out[col].to_numpy()
+            if not ((a < 0) | (a > 2**31)).any():
+                out[col] = a.astype(np.int64)
+                continue
         v = pd.to_numeric(out[col], errors="coerce")
         if v.dtype.kind not in "iuf":
             raise SimulationError(f"frame.{col}: found {v.dtype} values; allowed: whole numbers >= 0")
@@ -169,6 +181,13 @@ def checked_frame(frame: Any) -> pd.DataFrame:
             raise SimulationError(f"frame.{col}: found {short(out[col][bad].iloc[0])}; allowed: whole numbers >= 0")
         out[col] = v.astype(np.int64)
     for col, top in _SCORED.items():
+        if out[col].dtype.kind == "f":  # as pk.simulate makes it (NaN after a dropout): range check on the array
+            a = out[col].to_numpy()
+            with np.errstate(invalid="ignore"):
+                if not (np.isinf(a) | (a < 0) | ((a > top) if top else False)).any():
+                    if out[col].dtype != np.float64:
+                        out[col] = a.astype(np.float64)
+                    continue
         v = pd.to_numeric(out[col], errors="coerce")
         if v.dtype.kind not in "iuf":  # complex, bool
             raise SimulationError(f"frame.{col}: found {v.dtype} values; allowed: real numbers")
@@ -192,6 +211,8 @@ def checked_frame(frame: Any) -> pd.DataFrame:
             raise SimulationError(f"frame.adverse_event: found {short(ae.dropna().iloc[0])}; allowed: an adverse "
                                   f"event code (text) or empty")
         out["adverse_event"] = pd.Categorical(ae.where(ae.notna(), None))
+    if attrs:
+        out.attrs = copy.deepcopy(kept)
     return out
 
 
@@ -199,7 +220,7 @@ def patient_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per patient: baseline and final scores, pain change, responder flags (30% / 50%), function
     MCID, functional restoration, weeks to first 30% response, adverse events and dropout."""
     th = thresholds()
-    frame = checked_frame(frame)
+    frame = checked_frame(frame, attrs=False)
     grid = layout(frame)
     pain, func, pcs = (wide(frame, c, grid).astype(np.float64) for c in ("pain", "function", "pcs"))
     ae, dropped, mme = (wide(frame, c, grid) for c in ("adverse_event", "dropped_out", "mme"))

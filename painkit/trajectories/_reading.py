@@ -63,7 +63,7 @@ def visit_weeks(weeks: int) -> list[int]:
 
 def eligible_patients(frame: pd.DataFrame) -> np.ndarray:
     """Patients still in follow-up at the last visit shown (a course that can be read to the end)."""
-    frame = checked_frame(frame)
+    frame = checked_frame(frame, attrs=False)
     last = visit_weeks(int(frame["week"].max()))[-1]
     return np.flatnonzero(~wide(frame, "dropped_out")[:, last])
 
@@ -71,7 +71,7 @@ def eligible_patients(frame: pd.DataFrame) -> np.ndarray:
 def read_patient(frame: pd.DataFrame, patient: int) -> PatientReading:
     """Read one patient's visits: responder status and function MCID from ``score_trajectories`` on the
     visits shown, and the next step from the ``patient_reading`` rules."""
-    frame = checked_frame(frame)
+    frame = checked_frame(frame, attrs=False)
     patient = whole(patient, "patient", PainkitError, lo=0, hi=2**31)
     weeks = visit_weeks(int(frame["week"].max()))
     rows = frame[(frame["patient"] == patient) & (frame["week"] <= weeks[-1])]

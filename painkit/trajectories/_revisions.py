@@ -94,7 +94,7 @@ def visit_summary(frame: pd.DataFrame, week: int) -> dict[str, Any]:
     ``score_trajectories``), function MCID, the share with each adverse event so far, MME/day at the visit."""
     from .._validate import whole
 
-    frame = checked_frame(frame)
+    frame = checked_frame(frame, attrs=False)
     week = whole(week, "week", SimulationError, lo=0, hi=520)
     shown = frame[frame["week"] <= week]
     per = score_trajectories(shown).per_patient

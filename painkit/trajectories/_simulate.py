@@ -349,12 +349,11 @@ def _median_difference(a: np.ndarray, b: np.ndarray, reps: int, seed: int,
     """Median weeks to response in arm b minus arm a (responders of each arm), paired bootstrap interval."""
     from . import _intervals as ci
 
-    def stat(idx: np.ndarray) -> float:
-        x, y = a[idx], b[idx]
-        x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-        return float(np.median(y) - np.median(x)) if x.size and y.size else float("nan")
+    def stat(idx: np.ndarray) -> np.ndarray:
+        """Per resample (row of ``idx``): median of b's responders minus median of a's (NaN = no responder)."""
+        return ci.row_medians(b[idx]) - ci.row_medians(a[idx])
 
-    d = stat(np.arange(a.size))
+    d = float(stat(np.arange(a.size)[None, :])[0])
     if not np.isfinite(d):
         return (d, float("nan"), float("nan"))
     return (d, *ci.paired_bootstrap(stat, a.size, reps, seed, level))

@@ -14,7 +14,7 @@ from ..cases import Case, load_case
 from ..errors import PainkitError
 from ..instruments import score as score_sheet
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 
@@ -67,6 +67,7 @@ class HandScore:
                                layout=w.Layout(width="auto"))
         self.button.on_click(lambda _b: self.check())
         self.result, self.saved = w.HTML(), LiveHTML()
+        clock_from_view(self, self.saved)
         intro = w.HTML("<p>Type each score (a fraction such as <code>27/4</code> is fine), then press "
                        "<b>Check my arithmetic</b>. Right answers get a tick; the others get a hint, "
                        "never the value.</p>")

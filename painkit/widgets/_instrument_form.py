@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 from .. import DISCLAIMER
 from ..instruments import _score as instruments
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 from ..errors import PainkitError
@@ -70,6 +70,7 @@ class InstrumentForm:
                 self.visit.observe(self._fill_from_visit, names="value")
                 rows.insert(0, self.visit)
         self.result, self.missing_html, self.feedback = w.HTML(), w.HTML(), LiveHTML()
+        clock_from_view(self, self.feedback)
         self.button = w.Button(description="Submit", button_style="primary")
         self.button.on_click(lambda _b: self.submit())
         for c in [*self.controls, *([self.sex] if self.sex else [])]:

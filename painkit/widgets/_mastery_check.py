@@ -16,7 +16,7 @@ from ..curriculum import (MASTERY_CASE, MASTERY_STEP, MasteryResult, grade_maste
                           option_id)
 from ..errors import PainkitError, did_you_mean
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 from ._self_check import _Panel
@@ -40,6 +40,7 @@ class MasteryCheck:
         self.submit_button = w.Button(description="Submit", button_style="primary")
         self.submit_button.on_click(lambda _b: self.submit())
         self.result_box = LiveHTML()
+        clock_from_view(self, self.result_box)
         header = w.HTML(value=(f"<h3>Mastery check: {html.escape(self.module.title)}</h3><p>Answer all "
                                f"{len(self.panels)} questions, then Submit. Pass mark: {self.pass_mark:g}% (set by "
                                "painkit for self-study; not an accredited assessment). You may retake it; every "

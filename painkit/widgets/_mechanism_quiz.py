@@ -11,7 +11,7 @@ from html import escape
 from typing import Optional, Union
 
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 from ..cases import GRADES, MECHANISMS, Case, load_case
@@ -25,20 +25,23 @@ NO_GRADE = "choose a grade"  # value "" (a None value leaves the front-end Dropd
 
 
 class _Row:
-    """One mechanism: a tick box, a grade dropdown and a multi-select of the findings cited."""
+    """One mechanism: a tick box, a grade dropdown and tick boxes for the findings cited (a CheckGroup: each
+    finding a tab stop ticked with Space, where a multi-select list needed Ctrl+Space for findings that are not
+    next to each other)."""
 
     def __init__(self, mechanism: str):
         import ipywidgets as w
+
+        from ._check_group import CheckGroup
 
         self.mechanism = mechanism
         self.tick = w.Checkbox(value=False, description=mechanism, indent=False, layout=w.Layout(width="9em"))
         self.grade = w.Dropdown(options=[(NO_GRADE, "")] + [(g, g) for g in GRADES[mechanism][1:]],
                                 value="", description=f"{mechanism} grade", tooltip=f"{mechanism} grade",
-                                style={"description_width": "initial"}, layout=w.Layout(width="17em"))
-        self.findings = w.SelectMultiple(options=[(finding_label(f), f) for f in FINDINGS], value=(), rows=4,
-                                         description=f"{mechanism} findings", tooltip=f"{mechanism} findings",
-                                         style={"description_width": "initial"}, layout=w.Layout(width="36em"))
-        self.box = w.HBox([self.tick, self.grade, self.findings])
+                                style={"description_width": "initial"}, layout=w.Layout(width="18em"))
+        self.findings = CheckGroup([(finding_label(f), f) for f in FINDINGS], label=f"{mechanism} findings",
+                                   columns=2, layout=w.Layout(width="40em", margin="0 0 0 1.5em"))
+        self.box = w.HBox([self.tick, self.grade, self.findings], layout=w.Layout(flex_flow="row wrap"))
 
     def set(self, ticked: bool, grade: Optional[str] = None, findings: tuple = ()) -> None:
         self.tick.value, self.grade.value, self.findings.value = ticked, grade or "", tuple(findings)
@@ -66,11 +69,11 @@ class MechanismQuiz:
         self.key_button.on_click(lambda _b: self.show_key())
         self.message = w.HTML(value="")
         self.saved = LiveHTML()
+        clock_from_view(self, self.saved)
         self.result = w.HTML(value="")
         self.criteria = w.HTML(value="")
         intro = w.HTML(value="<p><b>Which pain mechanism(s)?</b> Tick each one present, choose its grade and "
-                             "select the findings that support it (Ctrl/Cmd-click, or Ctrl+Space with the "
-                             "keyboard, for several). A wrong answer gets hints first; the expert key shows "
+                             "tick the findings that support it. A wrong answer gets hints first; the expert key shows "
                              "after a right answer or when you ask for it.</p>")
         self.widget = w.VBox([shown, intro, *[r.box for r in self.rows.values()],
                               w.HBox([self.button, self.key_button]), self.message, self.saved, self.result,

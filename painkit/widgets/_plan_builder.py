@@ -1,11 +1,12 @@
 """PlanBuilder: the learner builds a multimodal plan for a case, with live MME and a live review.
 
-A tab per catalog category (tick boxes with one-line descriptions), an opioid row (drug, dose, doses per
+A tab per catalog category (a CheckGroup: tick boxes with one-line descriptions), an opioid row (drug, dose, doses per
 day, unit) whose MME/day comes from ``painkit.mme``, tick boxes to stop the patient's current medications
 (``Plan(stop=...)``), and a review panel (score, component chart, findings by severity) from
 ``painkit.review_plan``. No clinical logic here: the engine reviews, this module displays. Submit sends
 ``Attempt(case, step="plan", answer={"items": [...], "opioids": [...], "stop": [...]}, score, feedback)``
-to ``on_attempt`` (default: ``painkit.progress.default_sink``). Every text shown is HTML-escaped.
+to ``on_attempt`` (default: ``painkit.progress.default_sink``). Every text shown is HTML-escaped (the tick
+boxes' labels and descriptions are drawn as plain text, never as HTML).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 from ..cases import Case, load_case
@@ -96,31 +97,28 @@ class PlanBuilder:
         self._hold = False
         self._comparing = False  # once shown, the comparison follows the plan
         self.catalog = load_catalog()
-        self.boxes: dict[str, Any] = {}
-        pages = []
+        from ._check_group import CheckGroup, Ticks
+
+        groups = []  # one CheckGroup per category tab (not a Checkbox, an HTML and an HBox per item)
         for category in CATEGORIES:
-            rows = []
-            for item in (it for it in self.catalog.values() if it.category == category):
-                box = w.Checkbox(value=False, description=item.name, indent=False, tooltip=item.name,
-                                 layout=w.Layout(width="26em"))
-                box.observe(lambda _c: self._refresh(), names="value")
-                self.boxes[item.id] = box
-                rows.append(w.HBox([box, w.HTML(value=f"<small>{escape(item.description)}</small>")],
-                                   layout=w.Layout(flex="0 0 auto")))
-            pages.append(w.VBox(rows, layout=w.Layout(max_height="24em", overflow="auto")))
-        self.tabs = w.Tab(children=pages, titles=[_label(c) for c in CATEGORIES])
+            items = [it for it in self.catalog.values() if it.category == category]
+            groups.append(CheckGroup([(it.name, it.id) for it in items], label=f"{_label(category)} interventions",
+                                     descriptions=[it.description for it in items],
+                                     layout=w.Layout(max_height="24em", overflow="auto")))
+        self.tabs = w.Tab(children=groups, titles=[_label(c) for c in CATEGORIES])
+        self.boxes = Ticks(groups)  # {item id: tick}, in catalog order
         self.opioid = _OpioidRow(self._refresh)
-        self.stops: dict[str, Any] = {}
-        for med in self.case.medications:  # the plan may stop current medications (engine checks how)
-            box = w.Checkbox(value=False, description=f"stop {med.name}", indent=False, tooltip=med.name,
-                             layout=w.Layout(width="auto"))
-            box.observe(lambda _c: self._refresh(), names="value")
-            self.stops[med.name] = box
-        stop_row = w.VBox([w.HTML(value="<b>Current medications</b>: tick any your plan stops."),
-                           w.Box(list(self.stops.values()), layout=w.Layout(flex_flow="row wrap"))]
-                          if self.stops else [])
+        meds = list(dict.fromkeys(med.name for med in self.case.medications))
+        # the plan may stop current medications (the engine checks how)
+        stop_group = CheckGroup([(f"stop {name}", name) for name in meds], columns=2,
+                                label="Current medications: tick any your plan stops") if meds else None
+        self.stops = Ticks([stop_group] if stop_group else [])  # {medication name: tick}
+        for group in [*groups, *self.stops.groups]:
+            group.observe(lambda _c: self._refresh(), names="value")
+        stop_row = [stop_group] if stop_group else []
         self.message = w.HTML(value="")
         self.saved = LiveHTML()
+        clock_from_view(self, self.saved)
         self.score = w.HTML(value="")
         self.chart = w.Output()
         self.findings = w.HTML(value="")
@@ -133,7 +131,7 @@ class PlanBuilder:
         intro = w.HTML(value=f"<h4>Build a plan for: {escape(self.case.title)}</h4><p>Tick the interventions "
                              "in each tab; add an opioid only if you would prescribe one. The review updates "
                              "as you go.</p>")
-        self.widget = w.VBox([notice, intro, self.tabs, self.opioid.box, stop_row,
+        self.widget = w.VBox([notice, intro, self.tabs, self.opioid.box, *stop_row,
                               w.HBox([self.compare_button, self.submit_button]), self.message, self.saved, self.score,
                               self.chart, self.findings, self.comparison])
         styled(w, self.widget)
@@ -155,8 +153,7 @@ class PlanBuilder:
         items = strings(items, "items", PlanError, example="give a list of intervention ids, e.g. ['cbt']")
         unknown = [i for i in items if i not in self.boxes]
         with self._batch():
-            for iid, box in self.boxes.items():
-                box.value = iid in items
+            self.boxes.choose(items)
         self._refresh(extra_items=unknown)
 
     def set_opioid(self, drug: str, dose: float, per_day: Optional[float] = None, unit: str = "mg") -> None:
@@ -188,8 +185,7 @@ class PlanBuilder:
         names = strings(medications, "stop", PlanError, example="give a list of current medications, e.g. "
                         "['ibuprofen']")
         with self._batch():
-            for name, box in self.stops.items():
-                box.value = name in names
+            self.stops.choose(names)
         self._refresh(extra_stops=[n for n in names if n not in self.stops])
 
     def clear_opioid(self) -> None:
@@ -203,8 +199,7 @@ class PlanBuilder:
     def answer(self) -> dict[str, list]:
         """The current answer: ticked item ids, the opioid prescription(s) and current medications stopped."""
         rx = self.opioid.spec()
-        return {"items": [i for i, b in self.boxes.items() if b.value], "opioids": [rx] if rx else [],
-                "stop": [name for name, b in self.stops.items() if b.value]}
+        return {"items": self.boxes.chosen(), "opioids": [rx] if rx else [], "stop": self.stops.chosen()}
 
     # ------------------------------------------------------------------ engine calls
     def _engine_message(self, rx: dict) -> str:

@@ -6,7 +6,7 @@ from typing import Callable, Iterable, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 from ..errors import PainkitError, did_you_mean
@@ -29,6 +29,7 @@ class _Panel:
         self.button = w.Button(description="Check", button_style="primary",
                                tooltip=f"Check your answer: {question.prompt[:80]}")
         self.feedback = LiveHTML()
+        clock_from_view(self, self.feedback)
         self.button.on_click(lambda _b: self.check())
         self.box = w.VBox([self.radio, self.button, self.feedback])
 

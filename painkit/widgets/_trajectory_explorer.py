@@ -18,7 +18,7 @@ from typing import Any, Optional, Union
 
 from .. import DISCLAIMER
 from ..progress import Attempt, AttemptHook, now
-from ._live import LiveHTML
+from ._live import LiveHTML, clock_from_view
 from ._saving import record
 from ._style import styled
 from ..cases import Case, load_case
@@ -86,6 +86,7 @@ class TrajectoryExplorer:
         self.other_button = w.Button(description="Another patient")
         self.other_button.on_click(lambda _b: self.next_patient())
         self.feedback = LiveHTML()
+        clock_from_view(self, self.feedback)
         visit = self._visit_controls(w, catalog, items)
         fixed = "" if not self._opioids else (
             f"<p><small>Opioid prescription(s) from the given plan are kept: "
@@ -106,17 +107,11 @@ class TrajectoryExplorer:
         styled(w, self.widget)
 
     def _visit_controls(self, w: Any, catalog: Any, items: list[str]) -> list[Any]:
-        """The week-4 visit: cohort and patient tables, revision checkboxes by category, opioid dose, button."""
-        from ..formulary import CATEGORIES
+        """The week-4 visit: cohort and patient tables, revision tick boxes by category, opioid dose, button."""
+        from ._check_group import Ticks
 
-        self.revision_boxes = {iid: w.Checkbox(value=iid in items, description=it.name, indent=False,
-                                               layout=w.Layout(width="19em")) for iid, it in catalog.items()}
-        groups = []
-        for category in CATEGORIES:
-            boxes = [b for iid, b in sorted(self.revision_boxes.items(), key=lambda kv: kv[1].description.lower())
-                     if catalog[iid].category == category]
-            groups += [w.HTML(f"<b>{escape(category.replace('_', ' '))}</b>"),
-                       w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(3, 19em)"))]
+        groups = _category_groups(catalog, items)
+        self.revision_boxes = Ticks(groups, order=catalog)  # {item id: tick}, in catalog order
         self.opioid_dose = w.Dropdown(options=list(OPIOID_CHOICES), value="keep", description="Opioids",
                                       layout=w.Layout(width="24em", display="" if self._opioids else "none"))
         self.continue_button = w.Button(description="Continue to week 12", button_style="primary")
@@ -245,8 +240,7 @@ class TrajectoryExplorer:
 
             self._show_error(f"opioid_dose: {short(opioid_dose)} is not one of {', '.join(doses)}")
             return None
-        for iid, box in self.revision_boxes.items():
-            box.value = iid in items
+        self.revision_boxes.choose(items)
         if opioid_dose is not None:
             self.opioid_dose.value = opioid_dose
         self._show_error("")
@@ -259,7 +253,7 @@ class TrajectoryExplorer:
         rx = [jsonable(r) for r in self._opioids]
         factor = _DOSE_FACTOR.get(self.opioid_dose.value)
         rx = [] if factor is None else [{**r, "dose": r["dose"] * factor} for r in rx]
-        return {"items": [iid for iid, box in self.revision_boxes.items() if box.value], "opioids": rx}
+        return {"items": self.revision_boxes.chosen(), "opioids": rx}
 
     def continue_to(self, weeks: int = 12) -> Optional[Any]:
         """Continue the same patients to ``weeks`` on the plan kept and on the revision (both branch at the
@@ -314,9 +308,7 @@ class TrajectoryExplorer:
         from ..trajectories import read_patient
         from ..trajectories import visit_summary
 
-        run_items = set((self._run_plan or {}).get("items", []))
-        for iid, box in self.revision_boxes.items():
-            box.value = iid in run_items
+        self.revision_boxes.choose((self._run_plan or {}).get("items", []))
         self.opioid_dose.value = "keep"
         self.branch_charts.outputs = ()
         self.branch_summary.value = self.revision_feedback.value = ""
@@ -365,27 +357,20 @@ class _PlanChoices:
     the order they were ticked (settable, as a multi-select's) and ``widget`` the tabs."""
 
     def __init__(self, w: Any, catalog: Any, selected: Any):
-        from ..formulary import CATEGORIES
+        from ._check_group import Ticks
 
         self._order = [i for i in selected if i in catalog]
-        self.boxes = {iid: w.Checkbox(value=iid in self._order, description=it.name, indent=False,
-                                      layout=w.Layout(width="19em"))
-                      for iid, it in sorted(catalog.items(), key=lambda kv: kv[1].name.lower())}
-        for iid, box in self.boxes.items():
-            box.observe(lambda change, iid=iid: self._ticked(iid, change["new"]), names="value")
-        pages, titles = [], []
-        for category in CATEGORIES:
-            boxes = [b for iid, b in self.boxes.items() if catalog[iid].category == category]
-            if boxes:
-                pages.append(w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(3, 19em)")))
-                titles.append(category.replace("_", " "))
-        self.widget = w.VBox([w.HTML("<b>Plan</b>"), w.Tab(children=pages, titles=titles)])
+        groups = _category_groups(catalog, self._order)
+        self.ticks = Ticks(groups)
+        for group in groups:
+            group.observe(self._ticked, names="value")
+        titles = [group.label for group in groups]
+        self.widget = w.VBox([w.HTML("<b>Plan</b>"), w.Tab(children=groups, titles=titles)])
 
-    def _ticked(self, iid: str, on: bool) -> None:
-        if on and iid not in self._order:
-            self._order.append(iid)
-        elif not on and iid in self._order:
-            self._order.remove(iid)
+    def _ticked(self, change: dict) -> None:
+        old, new = set(change["old"]), set(change["new"])
+        self._order = [i for i in self._order if i not in old - new]
+        self._order += [i for i in change["new"] if i not in old and i not in self._order]
 
     @property
     def value(self) -> tuple[str, ...]:
@@ -396,13 +381,27 @@ class _PlanChoices:
         from ..errors import did_you_mean
 
         ids = tuple(ids)
-        unknown = [i for i in ids if i not in self.boxes]
+        unknown = [i for i in ids if i not in self.ticks]
         if unknown:
-            raise PlanError(f"plan: {unknown[0]!r} is not an intervention id{did_you_mean(unknown[0], self.boxes)}; "
+            raise PlanError(f"plan: {unknown[0]!r} is not an intervention id{did_you_mean(unknown[0], self.ticks)}; "
                             "see painkit.interventions()")
-        for iid, box in self.boxes.items():
-            box.value = iid in ids
+        self.ticks.choose(ids)
         self._order = list(dict.fromkeys(ids))
+
+
+def _category_groups(catalog: Any, selected: Any) -> list[Any]:
+    """A CheckGroup per catalog category (those with items), named by the category, options sorted by name in
+    three columns, ``selected`` ticked."""
+    from ..formulary import CATEGORIES
+    from ._check_group import CheckGroup
+
+    groups = []
+    for category in CATEGORIES:
+        items = sorted((it for it in catalog.values() if it.category == category), key=lambda it: it.name.lower())
+        if items:
+            groups.append(CheckGroup([(it.name, it.id) for it in items], label=category.replace("_", " "),
+                                     value=[it.id for it in items if it.id in selected], columns=3))
+    return groups
 
 
 def _share(x: float) -> str:

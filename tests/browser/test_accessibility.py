@@ -93,16 +93,34 @@ def test_keyboard_only_foundations_self_check(page, voila_server):
     save_final_state(page, "keyboard_01_pain_foundations")
 
 
-def test_keyboard_only_mechanism_quiz(page, voila_server):
-    """03 with the keyboard alone: tick a mechanism, choose its grade, submit, read hints, show the key."""
+def test_keyboard_only_mechanism_quiz(page, voila_server, voila_home):
+    """03 with the keyboard alone: tick a mechanism, choose its grade, tick two findings that are not next to
+    each other with Tab and Space (no Ctrl+Space), submit, read hints, show the key."""
+    from painkit.mechanisms import FINDINGS, finding_label
+
+    since = _now()
     _open_voila(page, voila_server, "03_mechanisms")
     page.locator("body").focus()
-    _tab_until(page, "el => el.type === 'checkbox' && el.closest('.widget-checkbox').innerText.includes('nociceptive')")
+    _tab_until(page, _mechanism_tick("nociceptive"))
     page.keyboard.press("Space")
     page.keyboard.press("Tab")  # the grade of the same mechanism
     assert page.evaluate("() => document.activeElement.tagName") == "SELECT"
     page.keyboard.press("ArrowDown")  # 'likely'
     assert page.evaluate("() => document.activeElement.value") == "likely"
+    _tab_until(page, _mechanism_tick("neuropathic"))
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")  # 'possible'
+    assert page.evaluate("() => document.activeElement.value") == "possible"
+    for index, finding in enumerate(FINDINGS):  # each finding is its own tab stop, in list order
+        page.keyboard.press("Tab")
+        assert _focused(page)["type"] == "checkbox" and _focused(page)["text"] == finding_label(finding)
+        if index in (3, 5):  # a lesion and sensory signs, skipping the distribution between them
+            page.keyboard.press("Space")
+            ring = _focused(page)["ring"]
+            assert ring.startswith("solid") and not ring.endswith(" 1px")  # WCAG 2.4.7: a visible focus ring
+        if index == 5:
+            break
     _tab_until(page, "el => el.tagName === 'BUTTON' && el.innerText.trim() === 'Submit'")
     page.keyboard.press("Enter")
     result = page.locator(".widget-html", has_text="/100").first
@@ -112,7 +130,16 @@ def test_keyboard_only_mechanism_quiz(page, voila_server):
     assert "expert key" in page.evaluate("() => document.activeElement.innerText").lower()
     page.keyboard.press("Enter")
     page.locator(".widget-html", has_text="Expert key").first.wait_for(timeout=20_000)
+    [attempt] = _saved(voila_home, "mechanism", since)
+    assert attempt["answer"] == [{"mechanism": "nociceptive", "grade": "likely", "findings": []},
+                                 {"mechanism": "neuropathic", "grade": "possible", "findings": [FINDINGS[3], FINDINGS[5]]}]
     save_final_state(page, "keyboard_03_mechanisms")
+
+
+def _mechanism_tick(mechanism: str) -> str:
+    """A JS test: the focused element is the tick box of ``mechanism`` (its label is the mechanism alone; the
+    finding 'Pain fully explained by nociceptive or neuropathic mechanisms' also names it)."""
+    return f"el => el.type === 'checkbox' && el.labels && el.labels[0] && el.labels[0].innerText.trim() === {mechanism!r}"
 
 
 # ---------------------------------------------------------------------------------------------------------------

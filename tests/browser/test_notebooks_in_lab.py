@@ -95,7 +95,7 @@ def test_plan_builder_reviews_and_counts_mme(lab_page):
     page = lab_page
     builder = _plan_builder(page, "Chronic low back pain")
     builder.locator(".lm-TabBar-tab", has_text="hysical").first.click()
-    builder.locator(".widget-checkbox", has_text="Therapeutic exercise").locator("input").check()
+    builder.get_by_role("checkbox", name="Therapeutic exercise programme", exact=True).check()
     builder.locator(".widget-html", has_text="Review score").first.wait_for(timeout=20_000)
     row = builder.locator(".widget-hbox", has=page.locator(".widget-dropdown", has_text="Opioid")).first
     row.locator(".widget-dropdown", has_text="Opioid").locator("select").select_option("oxycodone")

@@ -440,3 +440,52 @@ def test_responder_and_comparison_charts_at_100000_patients(big_frame):
     assert sum(len(v) for v in spec["datasets"].values()) <= charts.MAX_ROWS
     spec = charts.responders(result).to_dict()
     assert sum(len(v) for v in spec["datasets"].values()) <= charts.MAX_ROWS
+
+
+def test_normal_quantiles_follow_as241():
+    """The sampling table's standard-normal quantiles (vectorised AS 241, Wichura 1988): textbook values, and
+    the same numbers as Python's statistics.NormalDist.inv_cdf (the same algorithm) at every table point."""
+    from statistics import NormalDist
+
+    import numpy as np
+
+    from painkit.trajectories._population import _normal_quantiles, normal_quantile
+
+    textbook = {0.5: 0.0, 0.975: 1.959963984540054, 0.025: -1.959963984540054, 0.95: 1.6448536269514722,
+                0.999: 3.090232306167813, 1e-10: -6.361340902404056}
+    got = normal_quantile(np.array(list(textbook)))
+    assert np.allclose(got, list(textbook.values()), rtol=0, atol=1e-12)
+    inv = NormalDist().inv_cdf
+    reference = np.array([inv((i + 0.5) / 65536) for i in range(65536)], np.float32)
+    assert np.array_equal(_normal_quantiles(), reference)
+
+
+def test_paired_bootstrap_of_median_difference_matches_its_definition():
+    """compare_plans' interval for the difference in median weeks to response: each resample (patients drawn
+    with replacement, NaN = never responded) gives median(b) - median(a) over its responders; the interval is
+    the 2.5th and 97.5th percentiles. Computed here one resample at a time, from the definition."""
+    import numpy as np
+
+    from painkit.trajectories._simulate import _median_difference
+
+    gen = np.random.default_rng(0)
+    a = np.where(gen.random(301) < 0.4, gen.integers(1, 13, 301).astype(float), np.nan)
+    b = np.where(gen.random(301) < 0.6, gen.integers(1, 13, 301).astype(float), np.nan)
+    rng = np.random.default_rng(11)
+    draws = []
+    for _ in range(200):
+        idx = rng.integers(0, 301, 301)
+        x, y = a[idx][~np.isnan(a[idx])], b[idx][~np.isnan(b[idx])]
+        draws.append(np.median(y) - np.median(x))
+    expected = (np.nanmedian(b) - np.nanmedian(a), np.percentile(draws, 2.5), np.percentile(draws, 97.5))
+    assert _median_difference(a, b, 200, 11, 0.95) == pytest.approx(expected, abs=1e-12)
+
+
+def test_row_medians_are_each_rows_median_without_nans():
+    import numpy as np
+
+    from painkit.trajectories._intervals import row_medians
+
+    x = np.array([[3.0, 1.0, np.nan, 2.0], [4.0, np.nan, 1.0, 2.0], [np.nan] * 4, [7.0, 7.5, 1.0, -2.0]])
+    assert np.array_equal(row_medians(x), [2.0, 2.0, np.nan, 4.0], equal_nan=True)
+    assert row_medians(np.empty((2, 0))).shape == (2,)

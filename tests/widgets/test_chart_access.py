@@ -95,3 +95,16 @@ def test_drawing_a_chart_loads_neither_altair_nor_a_browser_engine():
             "print([m for m in ('altair', 'vl_convert', 'jsonschema') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_data_table_has_named_columns_escaped_text_and_missing_values_as_dashes():
+    from painkit.charts._access import TABLE_ROWS, _table_html
+
+    records = [{"drug_name": "<b>x</b>", "share": 0.52812, "weeks": 12, "_hidden": 1, "note": None},
+               {"drug_name": "y", "share": float("nan"), "weeks": 4, "_hidden": 2, "note": "ok"}]
+    html = _table_html({"datasets": {"d": records}})
+    assert "<th scope='col'>drug name</th>" in html and "_hidden" not in html and "hidden" not in html
+    assert "<td>&lt;b&gt;x&lt;/b&gt;</td><td>0.528</td><td>12</td><td>-</td>" in html
+    assert "<td>y</td><td>-</td><td>4</td><td>ok</td>" in html
+    many = _table_html({"datasets": {"d": [{"v": i} for i in range(TABLE_ROWS + 5)]}})
+    assert many.count("<tr>") == TABLE_ROWS + 1 and f"First {TABLE_ROWS} of {TABLE_ROWS + 5} rows." in many

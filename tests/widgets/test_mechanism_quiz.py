@@ -112,3 +112,16 @@ def test_disclaimer_is_shown():
     quiz = MechanismQuiz("lbp-chronic", on_attempt=lambda a: None)
     shown = str(quiz.widget.children[0].outputs)
     assert shown.count(pk.DISCLAIMER) == 1  # once per widget, in the case page
+
+
+def test_findings_ticked_in_the_browser_are_the_answer_in_list_order():
+    from painkit.mechanisms import FINDINGS
+
+    quiz = MechanismQuiz("lbp-chronic", on_attempt=lambda a: None)
+    row = quiz.rows["neuropathic"]
+    row.tick.value, row.grade.value = True, "possible"
+    row.findings.indices = [5, 1]  # two findings not next to each other, ticked with Tab and Space
+    assert quiz.answer() == [{"mechanism": "neuropathic", "grade": "possible",
+                              "findings": [FINDINGS[1], FINDINGS[5]]}]
+    quiz.select(["neuropathic"], grades={"neuropathic": "possible"}, findings=[FINDINGS[2]])
+    assert row.findings.indices == [2]

@@ -176,11 +176,14 @@ def test_descriptions_titles_and_names_are_html_escaped(monkeypatch):
                                           "name": "<b>CBT</b>"})
     monkeypatch.setattr(plan_builder, "load_catalog", lambda: {**real, "cbt": evil})
     b = PlanBuilder(_case(title="<img src=x onerror=alert(1)>"))
-    shown = "".join(row.children[1].value for page in b.tabs.children for row in page.children)
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in shown
-    assert "<script>" not in shown
+    # tick box labels and descriptions travel as plain strings and are drawn as text (textContent), never parsed
+    # as HTML: the learner reads the markup literally
+    group = next(g for g in b.tabs.children if "cbt" in g.values)
+    at = group.values.index("cbt")
+    assert group.labels[at] == "<b>CBT</b>" and group.descriptions[at] == "<script>alert('x')</script> & more"
+    assert "textContent" in group._esm and "innerHTML" not in group._esm and "insertAdjacentHTML" not in group._esm
     assert "<img" not in b.widget.children[1].value and "&lt;img" in b.widget.children[1].value
-    assert b.boxes["cbt"].description_allow_html is False  # checkbox labels are plain text
+    assert b.boxes["cbt"].description == "<b>CBT</b>"
     b.select(["cbt"])
     assert "<b>CBT</b>" not in b.compare()
 
