@@ -67,6 +67,12 @@ def kernel_mb(notebook: Path, home: str) -> float:
         return _rss_mb(pid)
 
 
+def _is_kernel(cmdline: list[str]) -> bool:
+    """A Jupyter kernel, whatever its launcher (make app's kernel is deploy/voila/.../app_kernel.py): a process
+    given a kernel connection file."""
+    return any(Path(a).name.startswith("kernel-") and a.endswith(".json") for a in cmdline)
+
+
 def wait_pool_idle(server: subprocess.Popen, kernels: int, timeout: float = 600) -> None:
     """Wait until the server has ``kernels`` kernel processes and none of them is busy (the pool is full)."""
     import psutil
@@ -75,7 +81,7 @@ def wait_pool_idle(server: subprocess.Popen, kernels: int, timeout: float = 600)
     while time.monotonic() < deadline:
         try:
             children = [c for c in psutil.Process(server.pid).children(recursive=True)
-                        if c.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(c.cmdline())]
+                        if c.status() != psutil.STATUS_ZOMBIE and _is_kernel(c.cmdline())]
             if len(children) >= kernels and all(c.cpu_percent(interval=0.5) < 5 for c in children):
                 return
         except psutil.Error:  # a process ended while looked at: look again
