@@ -44,13 +44,15 @@ lab: $(STAMP)
 setup:
 	@$(MAKE) --no-print-directory -j4 $(STAMP) $(CHROMIUM) $(CHP) $(AXE) $(LRS)
 
-# Two workers, each taking whole test files (a notebook's cells run in order on one kernel; a browser file
-# keeps its servers): browser and hub tests mostly wait on pages and kernels, so they overlap with the
-# CPU-bound unit tests. WORKERS=0 runs everything in one process.
+# Two workers, each taking whole groups of tests (conftest.py: a unit-test file or a notebook, whose cells run in
+# order on one kernel; the tests sharing one notebook's browser page; each other browser or hub test), handed
+# out longest first (--no-loadscope-reorder keeps conftest.py's order): browser and hub tests mostly wait on
+# pages and kernels, so they overlap with the CPU-bound unit tests, which fill the end. WORKERS=0 runs
+# everything in one process, in the same order.
 WORKERS ?= 2
 test: setup
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder $(ARGS)
 
 # Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only. deploy/voila holds
 # painkit's template (no CDN: works offline) and config (the educator/ folder is not listed).

@@ -119,17 +119,26 @@ def browser(chromium_path):
         b.close()
 
 
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    yield pg
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def screenshot_if_failed(pg, request) -> None:
+    """Save a screenshot of ``pg`` under tests/browser/screenshots/ when the test that used it failed."""
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         SHOTS.mkdir(exist_ok=True)
         path = SHOTS / (re.sub(r"[^\w.-]+", "_", request.node.name) + ".png")
         pg.screenshot(path=str(path), full_page=True)
         print(f"screenshot of the failure: {path}")
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh page of its own (a new browser context) for a test that changes what it shows."""
+    context = browser.new_context(viewport=VIEWPORT)
+    pg = context.new_page()
+    yield pg
+    screenshot_if_failed(pg, request)
     context.close()
 
 
@@ -163,3 +172,106 @@ def voila_server(voila_home):
            "--Voila.ip=127.0.0.1"]
     with serve(cmd, home, f"http://127.0.0.1:{port}/", env=VOILA_ENV):
         yield f"http://127.0.0.1:{port}"
+
+
+def open_voila(page, voila_server: str, name: str) -> None:
+    """Open ``notebooks/<name>.ipynb`` in Voila and wait until it is rendered, its widgets drawn."""
+    page.goto(f"{voila_server}/voila/render/{name}.ipynb", timeout=180_000)
+    page.wait_for_selector(".jp-OutputArea-output, .jp-RenderedMarkdown", timeout=180_000)
+    page.wait_for_load_state("networkidle", timeout=180_000)
+    if "widgets" in (ROOT / "notebooks" / f"{name}.ipynb").read_text():
+        page.wait_for_selector(".jupyter-widgets", timeout=60_000)
+    page.wait_for_timeout(500)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared pages. Loading a notebook is most of a browser test's time (JupyterLab: open, Run All, wait for the
+# kernel, 15-35 s; Voila runs the notebook for every page load), so the tests that only read a notebook's page,
+# or use it in ways that do not disturb each other, share one page load per notebook: a test names its notebook
+# with the ``notebook`` mark and takes ``lab_page`` or ``voila_page``. The root conftest puts the tests of one
+# notebook's page in one xdist group, one after the other in collection order (the axe check first, on the page
+# as Run All left it); each test then finds the page as the tests before it left it. Tests whose clicks save
+# attempts or that need a page of their own from the first request (the keyboard journeys) keep ``page``.
+
+_REQUESTS: dict = {}
+
+
+def requests_made(pg) -> list[str]:
+    """Every URL a shared page requested since it was opened (to check nothing left 127.0.0.1)."""
+    return _REQUESTS[pg]
+
+
+class SharedPage:
+    """One notebook's page at a time: kept while consecutive tests ask for the same notebook, closed when a
+    test asks for another (so a worker never holds more than one JupyterLab page and its kernel)."""
+
+    def __init__(self, browser, opener) -> None:
+        self.browser, self.opener = browser, opener
+        self.name: Optional[str] = None
+        self.context = self.page = None
+
+    def get(self, name: str):
+        if name != self.name:
+            self.close()
+            self.context = self.browser.new_context(viewport=VIEWPORT)
+            pg = self.context.new_page()
+            seen: list[str] = []
+            pg.on("request", lambda r: seen.append(r.url))
+            _REQUESTS[pg] = seen
+            self.page = pg
+            self.opener(pg, name)  # if this fails, the next test of the notebook opens it again
+            self.name = name
+        return self.page
+
+    def close(self) -> None:
+        if self.context is not None:
+            _REQUESTS.pop(self.page, None)
+            self.context.close()
+        self.name, self.context, self.page = None, None, None
+
+
+def notebook_of(request) -> str:
+    mark = request.node.get_closest_marker("notebook")
+    if mark is None:
+        pytest.fail(f"{request.node.name} takes a shared page: name its notebook with @pytest.mark.notebook(...)")
+    return mark.args[0]
+
+
+@pytest.fixture(scope="session")
+def _lab_pages(browser, lab_server):
+    from .lab import open_and_run
+
+    shared = SharedPage(browser, lambda pg, name: open_and_run(pg, lab_server, name))
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def lab_page(_lab_pages, request):
+    """The test's notebook (``notebook`` mark) open in JupyterLab with every cell run, shared with the other
+    tests of that notebook's JupyterLab page."""
+    pg = _lab_pages.get(notebook_of(request))
+    yield pg
+    screenshot_if_failed(pg, request)
+
+
+@pytest.fixture(scope="session")
+def _voila_pages(browser, voila_server):
+    shared = SharedPage(browser, lambda pg, name: open_voila(pg, voila_server, name))
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def voila_page(_voila_pages, request):
+    """The test's notebook (``notebook`` mark) rendered by Voila, shared with the other tests of that
+    notebook's Voila page."""
+    pg = _voila_pages.get(notebook_of(request))
+    yield pg
+    screenshot_if_failed(pg, request)
+
+
+def per_notebook(names) -> list:
+    """Parameters for a test run once per notebook on its shared page: each value marked with its notebook
+    (the stem, so ``00_start_here.ipynb`` and ``00_start_here`` share one page); the test ids stay the names."""
+    return [pytest.param(n, marks=pytest.mark.notebook(Path(n).stem), id=n) for n in names]

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from .conftest import ROOT, save_final_state
+from .conftest import ROOT, open_voila as _open_voila, per_notebook, save_final_state
 
 AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 LEARNER_NOTEBOOKS = sorted(p.stem for p in ROOT.joinpath("notebooks").glob("0*.ipynb"))
@@ -49,23 +49,13 @@ def axe_violations(page) -> tuple[list[dict], list[dict]]:
     return ours, host
 
 
-def _open_voila(page, voila_server, name: str) -> None:
-    page.goto(f"{voila_server}/voila/render/{name}.ipynb", timeout=180_000)
-    page.wait_for_selector(".jp-OutputArea-output, .jp-RenderedMarkdown", timeout=180_000)
-    page.wait_for_load_state("networkidle", timeout=180_000)
-    if "widgets" in (ROOT / "notebooks" / f"{name}.ipynb").read_text():
-        page.wait_for_selector(".jupyter-widgets", timeout=60_000)
-    page.wait_for_timeout(500)
-
-
-@pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
-def test_no_serious_violations_and_a_visible_focus_ring_in_app_mode(page, voila_server, name):
+@pytest.mark.parametrize("name", per_notebook(LEARNER_NOTEBOOKS))
+def test_no_serious_violations_and_a_visible_focus_ring_in_app_mode(voila_page, name):
     """axe-core finds no serious or critical violation in painkit's markup, and every focus stop painkit
-    draws shows a visible ring (one page load for both: Voila renders a notebook in seconds)."""
-    _open_voila(page, voila_server, name)
-    ours, _host = axe_violations(page)
+    draws shows a visible ring (one page load for both, the notebook's shared Voila page, first)."""
+    ours, _host = axe_violations(voila_page)
     assert ours == [], "\n".join(f"{v['impact']} {v['rule']}: {v['target']} {v['html']}" for v in ours)
-    _check_focus_rings(page)
+    _check_focus_rings(voila_page)
 
 
 def _tab_until(page, js_test: str, limit: int = 80, key: str = "Tab") -> None:

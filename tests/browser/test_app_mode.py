@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ROOT, save_final_state
+from .conftest import ROOT, per_notebook, save_final_state
 
 
 def test_foundations_self_check_answers_in_app_mode(page, voila_server):
@@ -22,12 +22,11 @@ def test_foundations_self_check_answers_in_app_mode(page, voila_server):
 LEARNER_NOTEBOOKS = sorted(p.name for p in ROOT.joinpath("notebooks").glob("0*.ipynb"))
 
 
-@pytest.mark.parametrize("notebook", LEARNER_NOTEBOOKS)
-def test_every_learner_notebook_renders_in_app_mode(page, voila_server, notebook):
-    """Voila runs the whole notebook before it shows the page: no cell may fail, and every widget shows."""
-    page.goto(f"{voila_server}/voila/render/{notebook}", timeout=180_000)
-    page.wait_for_selector(".jp-OutputArea-output, .jp-RenderedMarkdown", timeout=180_000)
-    page.wait_for_load_state("networkidle", timeout=180_000)
+@pytest.mark.parametrize("notebook", per_notebook(LEARNER_NOTEBOOKS))
+def test_every_learner_notebook_renders_in_app_mode(voila_page, notebook):
+    """Voila runs the whole notebook before it shows the page: no cell may fail, and every widget shows (on the
+    notebook's shared Voila page, which the axe and focus-ring check of test_accessibility.py has read)."""
+    page = voila_page
     body = page.inner_text("body")
     assert "Traceback" not in body and "There was an error when executing" not in body
     assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0

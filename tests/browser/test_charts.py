@@ -1,9 +1,12 @@
 """Charts learners can explore (issue 17): drawn by the front end's bundled Vega in JupyterLab and in Voila,
 a tooltip on hover (a week's median), a text name on the drawing and its data as a table, and not one
-request off 127.0.0.1 (a hospital network that blocks CDNs)."""
+request off 127.0.0.1 (a hospital network that blocks CDNs). Both use notebook 05's shared pages (``lab_page``,
+``voila_page``), which record every request from the moment they are opened."""
 from __future__ import annotations
 
-from .lab import open_and_run
+import pytest
+
+from .conftest import requests_made
 
 # Vega draws each chart as an SVG with class "marks"; vega-tooltip shows one element for the whole page
 CHART = ".jp-RenderedVegaLite svg.marks"
@@ -34,21 +37,19 @@ def _check_named_with_table(page) -> None:
     assert text.locator("table").count() >= 1                        # its data, one click away
 
 
-def test_trajectory_chart_shows_a_weeks_median_on_hover_in_jupyterlab(page, lab_server):
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    open_and_run(page, lab_server, "05_trajectories")
+@pytest.mark.notebook("05_trajectories")
+def test_trajectory_chart_shows_a_weeks_median_on_hover_in_jupyterlab(lab_page):
+    page = lab_page  # every request since the page was opened is in requests_made(page)
     page.wait_for_selector(CHART, timeout=60_000)
     tip = _hover_shows_median(page)
     assert "median" in tip and "week" in tip and "patients in follow-up" in tip
     _check_named_with_table(page)
-    assert [u for u in requests if not u.startswith(LOCAL)] == []
+    assert [u for u in requests_made(page) if not u.startswith(LOCAL)] == []
 
 
-def test_trajectory_chart_shows_a_weeks_median_on_hover_in_app_mode(page, voila_server):
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(f"{voila_server}/voila/render/05_trajectories.ipynb", timeout=180_000)
+@pytest.mark.notebook("05_trajectories")
+def test_trajectory_chart_shows_a_weeks_median_on_hover_in_app_mode(voila_page):
+    page = voila_page  # every request since the page was opened is in requests_made(page)
     page.wait_for_selector(CHART, timeout=180_000)
     page.wait_for_load_state("networkidle", timeout=120_000)
     tip = _hover_shows_median(page)
@@ -56,4 +57,4 @@ def test_trajectory_chart_shows_a_weeks_median_on_hover_in_app_mode(page, voila_
     _check_named_with_table(page)
     # the Vega renderer ran to its end (it once failed after drawing: "Javascript Error: e.setData ...")
     assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-    assert [u for u in requests if not u.startswith(LOCAL)] == []
+    assert [u for u in requests_made(page) if not u.startswith(LOCAL)] == []

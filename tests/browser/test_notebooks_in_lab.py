@@ -1,12 +1,17 @@
-"""Every learner notebook opened in real JupyterLab in Chromium, run, and used as a learner would."""
+"""Every learner notebook opened in real JupyterLab in Chromium, run, and used as a learner would. Each test
+takes its notebook's shared page (``lab_page``: opened and run once, after the axe check of
+test_accessibility_lab.py has read it)."""
 from __future__ import annotations
 
+import pytest
+
 from .conftest import save_final_state
-from .lab import drawn_charts, errors_in_outputs, open_and_run, wait_for_charts
+from .lab import drawn_charts, errors_in_outputs, wait_for_charts
 
 
-def test_start_here_shows_the_case_and_disclaimer(page, lab_server):
-    open_and_run(page, lab_server, "00_start_here")
+@pytest.mark.notebook("00_start_here")
+def test_start_here_shows_the_case_and_disclaimer(lab_page):
+    page = lab_page
     # the notebook shows several case pages (the opened case, the picker's): find the opened one by its title
     case = page.locator(".pk-case", has=page.locator("h3", has_text="Chronic low back pain")).first
     case.wait_for(timeout=20_000)
@@ -22,8 +27,9 @@ def _output_with(page, text: str):
     return page.locator(".jp-OutputArea-output", has_text=text).first
 
 
-def test_foundations_self_check_gives_feedback(page, lab_server):
-    open_and_run(page, lab_server, "01_pain_foundations")
+@pytest.mark.notebook("01_pain_foundations")
+def test_foundations_self_check_gives_feedback(lab_page):
+    page = lab_page
     page.locator(".painkit-radio-group label").first.click()
     page.locator("button.jupyter-button", has_text="Check").first.click()
     feedback = page.locator(".painkit-live", has_text="Source:").first  # the self-check's status region
@@ -32,8 +38,9 @@ def test_foundations_self_check_gives_feedback(page, lab_server):
     save_final_state(page, "01_pain_foundations")
 
 
-def test_assessment_form_scores_a_visit(page, lab_server):
-    open_and_run(page, lab_server, "02_assessment")
+@pytest.mark.notebook("02_assessment")
+def test_assessment_form_scores_a_visit(lab_page):
+    page = lab_page
     form = page.locator(".widget-vbox", has_text="Fill from").last
     form.locator(".widget-dropdown", has_text="Fill from").locator("select").select_option(index=1)
     score = form.locator(".widget-html", has_text="Score:").first
@@ -45,8 +52,9 @@ def test_assessment_form_scores_a_visit(page, lab_server):
     save_final_state(page, "02_assessment")
 
 
-def test_mechanism_quiz_feedback(page, lab_server):
-    open_and_run(page, lab_server, "03_mechanisms")
+@pytest.mark.notebook("03_mechanisms")
+def test_mechanism_quiz_feedback(lab_page):
+    page = lab_page
     quiz = _output_with(page, "Sciatica from an L4-5 disc extrusion")
     for mechanism, grade in (("nociceptive", "likely"), ("neuropathic", "definite")):
         row = quiz.locator(".widget-hbox", has=page.locator(".widget-checkbox", has_text=mechanism)).first
@@ -60,8 +68,9 @@ def test_mechanism_quiz_feedback(page, lab_server):
     save_final_state(page, "03_mechanisms")
 
 
-def test_trajectory_explorer_runs_and_draws(page, lab_server):
-    open_and_run(page, lab_server, "05_trajectories")
+@pytest.mark.notebook("05_trajectories")
+def test_trajectory_explorer_runs_and_draws(lab_page):
+    page = lab_page
     explorer = page.locator(".jp-OutputArea-output", has=page.locator("button.jupyter-button", has_text="Run")).last
     before = drawn_charts(explorer)
     explorer.locator("button.jupyter-button", has_text="Run").click()
@@ -81,8 +90,9 @@ def _set_number(widget, value: str) -> None:
     box.press("Enter")
 
 
-def test_plan_builder_reviews_and_counts_mme(page, lab_server):
-    open_and_run(page, lab_server, "04_multimodal_plan")
+@pytest.mark.notebook("04_multimodal_plan")
+def test_plan_builder_reviews_and_counts_mme(lab_page):
+    page = lab_page
     builder = _plan_builder(page, "Chronic low back pain")
     builder.locator(".lm-TabBar-tab", has_text="hysical").first.click()
     builder.get_by_role("checkbox", name="Therapeutic exercise programme", exact=True).check()
@@ -102,8 +112,9 @@ def test_plan_builder_reviews_and_counts_mme(page, lab_server):
     save_final_state(page, "04_multimodal_plan")
 
 
-def test_opioid_stewardship_notebook_runs(page, lab_server):
-    open_and_run(page, lab_server, "06_opioid_stewardship")
+@pytest.mark.notebook("06_opioid_stewardship")
+def test_opioid_stewardship_notebook_runs(lab_page):
+    page = lab_page
     builder = _plan_builder(page, "Long-term high-dose opioid")
     builder.locator("button.jupyter-button", has_text="Compare with the expert plan").click()
     builder.locator(".widget-html", has_text="xpert").last.wait_for(timeout=20_000)
@@ -111,8 +122,9 @@ def test_opioid_stewardship_notebook_runs(page, lab_server):
     save_final_state(page, "06_opioid_stewardship")
 
 
-def test_capstone_runs_end_to_end(page, lab_server):
-    open_and_run(page, lab_server, "07_capstone")
+@pytest.mark.notebook("07_capstone")
+def test_capstone_runs_end_to_end(lab_page):
+    page = lab_page
     wait_for_charts(page, page.locator(".jp-Notebook"), at_least=2)  # plan comparison and branches
     # JupyterLab renders only the cells in view: scroll to the end to see the summary
     page.locator(".jp-WindowedPanel-outer").first.evaluate("el => el.scrollTop = el.scrollHeight")
