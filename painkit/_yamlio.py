@@ -10,9 +10,12 @@ unique; PyYAML would silently keep the last).
 Parsing is the slow part of opening a notebook (about 0.5 s for every case and data file, most of it PyYAML
 building Python objects): what a file parsed to is kept as JSON in a ``__pycache__`` folder beside it, as
 Python keeps bytecode, and used while the file's bytes are unchanged (checked by SHA-256, with the loader's
-version). Only a successful safe parse is ever kept, so every check above ran on the text once. The cache is
-best effort: a folder that cannot be written, or a cache file that is missing, stale, damaged or not a
-faithful copy, means the file is parsed again. ``PAINKIT_YAML_CACHE=off`` turns it off.
+version). Only a successful safe parse is ever kept, so every check above ran on the text once. A cache file
+is readable by whoever may read its source, and is used only when it and its folder belong to the source's
+owner or to this user (and the folder is not writable by everyone), so nobody can plant a parse for someone
+else's case. The cache is best effort: a folder that cannot be written, or a cache file that is missing,
+stale, damaged, foreign or not a faithful copy, means the file is parsed again. ``PAINKIT_YAML_CACHE=off``
+turns it off.
 """
 from __future__ import annotations
 
@@ -186,9 +189,10 @@ def read(path: str | Path) -> Any:
     """Read a YAML file as UTF-8 and parse it safely (through the parse cache, see the module's docstring)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         raise YamlError(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    size = st.st_size
     if size > MAX_BYTES:
         raise YamlError(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
     try:
@@ -202,11 +206,11 @@ def read(path: str | Path) -> Any:
         return loads(text)
     cache = path.parent / "__pycache__" / f"{path.name}.painkit.json"
     key = hashlib.sha256(_CACHE_VERSION + data).hexdigest()
-    found = _cache_get(cache, key)
+    found = _cache_get(cache, key, st.st_uid)
     if found is not _MISS:
         return found
     value = loads(text)
-    _cache_put(cache, key, value)
+    _cache_put(cache, key, value, st.st_mode)
     return value
 
 
@@ -232,12 +236,24 @@ def _from_json(mapping: dict) -> Any:
     return dict(mapping[_PAIRS]) if len(mapping) == 1 and _PAIRS in mapping else mapping
 
 
-def _cache_get(cache: Path, key: str) -> Any:
-    """The value kept for ``key`` in ``cache``, or ``_MISS`` (missing, stale, damaged or too big)."""
+def _trusted(st: os.stat_result, owner: int) -> bool:
+    """A cache file or folder written by the source file's owner or by this user, and (a folder) not writable
+    by everyone: in a folder anyone may write to, another user could otherwise plant a parse for a case."""
+    me = os.getuid() if hasattr(os, "getuid") else st.st_uid  # no owners to compare on Windows
+    return st.st_uid in (owner, me) and not st.st_mode & 0o002
+
+
+def _cache_get(cache: Path, key: str, owner: int) -> Any:
+    """The value kept for ``key`` in ``cache``, or ``_MISS`` (missing, stale, damaged, too big, or written by
+    someone other than the source's owner or this user)."""
     try:
-        if cache.parent.is_symlink() or cache.stat().st_size > _CACHE_MAX_BYTES:
+        if cache.parent.is_symlink() or not _trusted(cache.parent.stat(), owner):
             return _MISS
-        kept = json.loads(cache.read_bytes(), object_hook=_from_json)
+        with open(cache, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not _trusted(st, owner) or st.st_size > _CACHE_MAX_BYTES:
+                return _MISS
+            kept = json.loads(fh.read(), object_hook=_from_json)
     except (OSError, ValueError, RecursionError):
         return _MISS
     if not isinstance(kept, dict) or kept.get("sha256") != key or "value" not in kept:
@@ -245,9 +261,10 @@ def _cache_get(cache: Path, key: str) -> Any:
     return kept["value"]
 
 
-def _cache_put(cache: Path, key: str, value: Any) -> None:
+def _cache_put(cache: Path, key: str, value: Any, mode: int) -> None:
     """Keep ``value`` as JSON when JSON gives it back unchanged (no dates, no NaN; number keys as pairs); a cache
-    that cannot be written is skipped silently: it only saves time. Written whole or not at all."""
+    that cannot be written is skipped silently: it only saves time. Written whole or not at all, readable by
+    whoever may read the source (``mode``: the source's permission bits), writable only by its writer."""
     try:
         payload = json.dumps({"sha256": key, "value": _to_json(value)}, allow_nan=False, separators=(",", ":"))
         if json.loads(payload, object_hook=_from_json)["value"] != value:
@@ -261,6 +278,8 @@ def _cache_put(cache: Path, key: str, value: Any) -> None:
         cache.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{cache.name[:40]}.", suffix=".tmp", dir=cache.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), mode & 0o644)
             fh.write(payload)
         os.replace(tmp, cache)
     except OSError:
@@ -284,7 +303,7 @@ def keep_parses(paths: list[Path]) -> list[str]:
             continue
         cache = path.parent / "__pycache__" / f"{path.name}.painkit.json"
         data = path.read_bytes()[: MAX_BYTES + 1]
-        if _cache_get(cache, hashlib.sha256(_CACHE_VERSION + data).hexdigest()) is _MISS:
+        if _cache_get(cache, hashlib.sha256(_CACHE_VERSION + data).hexdigest(), path.stat().st_uid) is _MISS:
             if cache.parent.is_symlink():
                 why = "cannot write in its folder (its __pycache__ is a link, which is not followed)"
             elif not os.access(cache.parent if cache.parent.is_dir() else path.parent, os.W_OK):

@@ -68,6 +68,42 @@ def test_a_damaged_or_foreign_cache_file_is_ignored(tmp_path):
         assert yamlio.read(f) == {"id": "a"}
 
 
+def test_cache_is_readable_by_whoever_may_read_the_source(tmp_path):
+    shared = _write(tmp_path / "shared.yaml", "id: a\n")
+    shared.chmod(0o644)
+    private = _write(tmp_path / "private.yaml", "id: b\n")
+    private.chmod(0o600)
+    yamlio.read(shared), yamlio.read(private)
+    assert _cache_of(shared).stat().st_mode & 0o777 == 0o644
+    assert _cache_of(private).stat().st_mode & 0o777 == 0o600
+
+
+def _planted(tmp_path: Path) -> tuple[Path, Path]:
+    """A case file and a cache for its exact bytes that says something else (what a planted cache would do)."""
+    import hashlib
+    import json
+
+    f = _write(tmp_path / "case.yaml", "id: a\n")
+    key = hashlib.sha256(yamlio._CACHE_VERSION + f.read_bytes()).hexdigest()
+    (tmp_path / "__pycache__").mkdir()
+    _cache_of(f).write_text(json.dumps({"sha256": key, "value": {"id": "planted"}}))
+    return f, _cache_of(f)
+
+
+def test_a_cache_in_a_folder_everyone_may_write_to_is_not_used(tmp_path):
+    f, cache = _planted(tmp_path)
+    assert yamlio.read(f) == {"id": "planted"}  # ours, in our own folder: used (the test's premise)
+    cache.parent.chmod(0o777)
+    assert yamlio.read(f) == {"id": "a"}
+
+
+@pytest.mark.skipif(not hasattr(os, "chown") or os.geteuid() != 0, reason="giving a file away needs root")
+def test_a_cache_written_by_another_user_is_not_used(tmp_path):
+    f, cache = _planted(tmp_path)
+    os.chown(cache, 54321, 54321)  # neither this user nor the case file's owner
+    assert yamlio.read(f) == {"id": "a"}
+
+
 def test_cache_folder_that_is_a_symlink_is_not_written_through(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
