@@ -187,7 +187,11 @@ def loads(text: str) -> Any:
 
 def read(path: str | Path) -> Any:
     """Read a YAML file as UTF-8 and parse it safely (through the parse cache, see the module's docstring)."""
-    path = Path(path)
+    return _read(Path(path))[0]
+
+
+def _read(path: Path) -> tuple[Any, bool]:
+    """The file's parse, and whether the parse cache holds it now (after this read)."""
     try:
         st = path.stat()
     except OSError as exc:
@@ -203,15 +207,18 @@ def read(path: str | Path) -> Any:
     except UnicodeDecodeError as exc:
         raise YamlError(f"not UTF-8 text (byte {exc.start}: {exc.object[exc.start]:#04x})") from None
     if os.environ.get("PAINKIT_YAML_CACHE", "").strip().lower() in {"off", "0", "no", "false"}:
-        return loads(text)
-    cache = path.parent / "__pycache__" / f"{path.name}.painkit.json"
+        return loads(text), False
+    cache = _cache_file(path)
     key = hashlib.sha256(_CACHE_VERSION + data).hexdigest()
     found = _cache_get(cache, key, st.st_uid)
     if found is not _MISS:
-        return found
+        return found, True
     value = loads(text)
-    _cache_put(cache, key, value, st.st_mode)
-    return value
+    return value, _cache_put(cache, key, value, st)
+
+
+def _cache_file(path: Path) -> Path:
+    return path.parent / "__pycache__" / f"{path.name}.painkit.json"
 
 
 # What a parse means can change with painkit's loader rules or PyYAML's version: either change makes old
@@ -261,52 +268,58 @@ def _cache_get(cache: Path, key: str, owner: int) -> Any:
     return kept["value"]
 
 
-def _cache_put(cache: Path, key: str, value: Any, mode: int) -> None:
-    """Keep ``value`` as JSON when JSON gives it back unchanged (no dates, no NaN; number keys as pairs); a cache
-    that cannot be written is skipped silently: it only saves time. Written whole or not at all, readable by
-    whoever may read the source (``mode``: the source's permission bits), writable only by its writer."""
+def _cache_put(cache: Path, key: str, value: Any, source: os.stat_result) -> bool:
+    """Keep ``value`` as JSON when JSON gives it back unchanged (no dates, no NaN; number keys as pairs), in a
+    folder ``_cache_get`` trusts; a cache that cannot be written is skipped silently: it only saves time.
+    Written whole or not at all, readable by whoever may read the source, writable only by its writer. True
+    when it was written."""
     try:
         payload = json.dumps({"sha256": key, "value": _to_json(value)}, allow_nan=False, separators=(",", ":"))
         if json.loads(payload, object_hook=_from_json)["value"] != value:
-            return
+            return False
     except (TypeError, ValueError, RecursionError):
-        return
+        return False
     tmp = None
     try:
         if cache.parent.is_symlink():
-            return
+            return False
         cache.parent.mkdir(exist_ok=True)
+        if not _trusted(cache.parent.stat(), source.st_uid):  # it would never be read back
+            return False
         fd, tmp = tempfile.mkstemp(prefix=f".{cache.name[:40]}.", suffix=".tmp", dir=cache.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), mode & 0o644)
+                os.fchmod(fh.fileno(), source.st_mode & 0o644)
             fh.write(payload)
         os.replace(tmp, cache)
+        return True
     except OSError:
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+        return False
 
 
 def keep_parses(paths: list[Path]) -> list[str]:
     """Read each YAML file so its parse is kept (run once after installing, as the owner of the files, when
     learners cannot write beside them); returns one line per file whose parse could not be kept, and why."""
     problems = []
-    for path in paths:
-        path = Path(path)
+    for path in map(Path, paths):
         try:
-            read(path)
+            _, kept = _read(path)
         except YamlError as exc:
             problems.append(f"{path.name}: not kept: {exc}")
             continue
-        cache = path.parent / "__pycache__" / f"{path.name}.painkit.json"
-        data = path.read_bytes()[: MAX_BYTES + 1]
-        if _cache_get(cache, hashlib.sha256(_CACHE_VERSION + data).hexdigest(), path.stat().st_uid) is _MISS:
-            if cache.parent.is_symlink():
+        if not kept:
+            folder = _cache_file(path).parent
+            if folder.is_symlink():
                 why = "cannot write in its folder (its __pycache__ is a link, which is not followed)"
-            elif not os.access(cache.parent if cache.parent.is_dir() else path.parent, os.W_OK):
+            elif folder.is_dir() and folder.stat().st_mode & 0o002:
+                why = ("cannot write in its folder safely (its __pycache__ is writable by everyone, so a cache "
+                       "there is not trusted)")
+            elif not os.access(folder if folder.is_dir() else path.parent, os.W_OK):
                 why = "cannot write in its folder"
             else:
                 why = "its values do not fit JSON (dates or NaN), so it is parsed on each read"

@@ -196,3 +196,16 @@ def test_cache_command_fails_when_it_cannot_write(tmp_path, capsys):
     finally:
         tmp_path.chmod(0o755)
     assert "case.yaml: not kept: cannot write in its folder" in capsys.readouterr().err
+
+
+
+def test_cache_command_says_a_folder_everyone_may_write_to_cannot_take_the_cache(tmp_path, capsys):
+    from painkit.__main__ import main
+
+    _write(tmp_path / "case.yaml", "id: a\n")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__").chmod(0o777)
+    assert main(["cache", str(tmp_path)]) == 1
+    assert "case.yaml: not kept: cannot write in its folder safely (its __pycache__ is writable by everyone" \
+        in capsys.readouterr().err
+    assert not _cache_of(tmp_path / "case.yaml").exists()  # nothing written where it would not be read back
