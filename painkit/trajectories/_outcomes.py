@@ -7,7 +7,6 @@ Thresholds come from the instruments' change table (``painkit/data/instruments.y
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping, Optional
@@ -164,9 +163,8 @@ def checked_frame(frame: Any, *, attrs: bool = True) -> pd.DataFrame:
         raise SimulationError(f"frame: missing column(s) {', '.join(missing)}; give a frame from pk.simulate")
     if frame.empty:
         raise SimulationError("frame: no rows; give a frame from pk.simulate")
-    kept = frame.attrs
     out = frame.copy(deep=False)
-    out.attrs = {}  # no deep copy of the metadata on each step below; given back once at the end
+    kept, out.attrs = out.attrs, {}  # the copy's own metadata, set aside so no step below deep-copies it
     for col in ("patient", "week"):
         if out[col].dtype.kind in "iu":  # whole numbers, as pk.simulate makes them: range check on the array
             a = out[col].to_numpy()
@@ -212,7 +210,7 @@ def checked_frame(frame: Any, *, attrs: bool = True) -> pd.DataFrame:
                                   f"event code (text) or empty")
         out["adverse_event"] = pd.Categorical(ae.where(ae.notna(), None))
     if attrs:
-        out.attrs = copy.deepcopy(kept)
+        out.attrs = kept
     return out
 
 
