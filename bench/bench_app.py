@@ -139,7 +139,7 @@ def voila(home: str, preheat: bool):
             except OSError:
                 time.sleep(0.3)
         if preheat:
-            wait_pool_idle(server, len(sorted((ROOT / "notebooks").glob("*.ipynb"))))
+            wait_pool_idle(server, len(list((ROOT / "notebooks").glob("*.ipynb"))))
         yield base, server
     finally:
         server.terminate()

@@ -246,13 +246,18 @@ def _lab_pages(browser, lab_server):
     shared.close()
 
 
+def _shared(pages: "SharedPage", request):
+    """The test's notebook page from ``pages``; a screenshot of it if the test failed."""
+    pg = pages.get(notebook_of(request))
+    yield pg
+    screenshot_if_failed(pg, request)
+
+
 @pytest.fixture
 def lab_page(_lab_pages, request):
     """The test's notebook (``notebook`` mark) open in JupyterLab with every cell run, shared with the other
     tests of that notebook's JupyterLab page."""
-    pg = _lab_pages.get(notebook_of(request))
-    yield pg
-    screenshot_if_failed(pg, request)
+    yield from _shared(_lab_pages, request)
 
 
 @pytest.fixture(scope="session")
@@ -266,9 +271,7 @@ def _voila_pages(browser, voila_server):
 def voila_page(_voila_pages, request):
     """The test's notebook (``notebook`` mark) rendered by Voila, shared with the other tests of that
     notebook's Voila page."""
-    pg = _voila_pages.get(notebook_of(request))
-    yield pg
-    screenshot_if_failed(pg, request)
+    yield from _shared(_voila_pages, request)
 
 
 def per_notebook(names) -> list:
