@@ -16,7 +16,7 @@ LRS      := $(LRS_VENV)/.installed
 APP_PORT ?= 8866
 N        ?= 30
 
-.PHONY: lab test setup app venv clean bench fuzz loadtest
+.PHONY: lab test setup app venv clean bench fuzz loadtest bytecode
 
 # The stamp depends on pyproject.toml: re-run pip only when dependencies change.
 $(BIN)/python:
@@ -30,11 +30,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+# painkit's own modules compiled to bytecode ahead of time, as a regular (not editable) pip install does: an
+# editable install has none, and where PYTHONDONTWRITEBYTECODE=1 (many containers and CI machines) Python never
+# writes it, so every new kernel compiled ~90 modules again on import, 0.1-0.4 s of each Voila page's render
+# (measured for issue 17 with bench/bench_app.py). Only changed files are compiled again (about 0.1 s).
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q painkit
+
 # Learners work on copies (my-notebooks/, git-ignored; existing copies are never overwritten) in a JupyterLab
 # rooted there with autosave off (deploy/lab/overrides.json, read by this command only), so Run All never
 # writes outputs into the tracked notebooks/.
 LEARNER_DIR := my-notebooks
-lab: $(STAMP)
+lab: $(STAMP) bytecode
 	$(BIN)/python tools/lab_setup.py --dest $(LEARNER_DIR)
 	$(BIN)/jupyter lab --LabApp.app_settings_dir=$(CURDIR)/deploy/lab --ServerApp.root_dir=$(CURDIR)/$(LEARNER_DIR) \
 	  $(CURDIR)/$(LEARNER_DIR)/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
@@ -50,7 +57,7 @@ setup:
 # pages and kernels, so they overlap with the CPU-bound unit tests, which fill the end. WORKERS=0 runs
 # everything in one process, in the same order.
 WORKERS ?= 2
-test: setup
+test: setup bytecode
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder $(ARGS)
 
@@ -60,7 +67,7 @@ test: setup
 # for about 0.1 GB of memory per notebook (make bench prints both render times).
 PREHEAT ?=
 PREHEAT_FLAGS := $(if $(PREHEAT),--VoilaConfiguration.preheat_kernel=True --VoilaKernelManager.preheat_denylist=educator)
-app: $(STAMP)
+app: $(STAMP) bytecode
 	JUPYTER_PATH=$(CURDIR)/deploy/voila JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/voila \
 	  $(BIN)/voila notebooks/ --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 $(PREHEAT_FLAGS) $(ARGS)
 
@@ -102,7 +109,7 @@ $(LRS): tests/lrs/requirements.txt | $(BIN)/python
 	$(LRS_VENV)/bin/python -m pip install --quiet -r tests/lrs/requirements.txt
 	touch $(LRS)
 
-bench: $(STAMP) $(LRS)
+bench: $(STAMP) $(LRS) bytecode
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 # N learners log in together on the shipped hub config (127.0.0.1 only) and run notebooks 03 and 05; prints

@@ -147,6 +147,8 @@ def voila(home: str, preheat: bool):
 
 
 def main(names: list[str]) -> int:
+    # As `make app` (its `bytecode` step): kernels import painkit's compiled modules, not its source.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "painkit")], check=True)
     preheat_too = "--cold-only" not in names
     names = [n for n in names if not n.startswith("--")]
     notebooks = [ROOT / "notebooks" / f"{n.removesuffix('.ipynb')}.ipynb" for n in names] or \
