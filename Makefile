@@ -63,12 +63,16 @@ test: setup bytecode
 
 # Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only. deploy/voila holds
 # painkit's template (no CDN: works offline) and config (the educator/ folder is not listed).
+# Each page's kernel is forked from a process that has already imported IPython's kernel, pandas, ipywidgets
+# and painkit (deploy/voila/forkserver.py): pages render in 0.6-1.6 s instead of 1.5-2.6 s. FORK=0 starts a
+# new Python for each kernel instead.
 # PREHEAT=1 keeps one kernel per learner notebook already run (Voila's preheated pool): pages open at once,
-# for about 0.1 GB of memory per notebook (make bench prints both render times).
+# for about 0.1 GB of memory per notebook (make bench prints all three render times).
 PREHEAT ?=
 PREHEAT_FLAGS := $(if $(PREHEAT),--VoilaConfiguration.preheat_kernel=True --VoilaKernelManager.preheat_denylist=educator)
+FORK ?= 1
 app: $(STAMP) bytecode
-	JUPYTER_PATH=$(CURDIR)/deploy/voila JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/voila \
+	PAINKIT_KERNEL_FORK=$(FORK) JUPYTER_PATH=$(CURDIR)/deploy/voila JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/voila \
 	  $(BIN)/voila notebooks/ --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 $(PREHEAT_FLAGS) $(ARGS)
 
 # Browser tests drive Debian's Chromium (never `playwright install`, which downloads its own browser).
