@@ -64,8 +64,8 @@ test: setup bytecode
 # Learner notebooks as apps: code hidden, widgets live (Voila), on localhost only. deploy/voila holds
 # painkit's template (no CDN: works offline) and config (the educator/ folder is not listed).
 # Each page's kernel is forked from a process that has already imported IPython's kernel, pandas, ipywidgets
-# and painkit (deploy/voila/forkserver.py): pages render in 0.6-1.6 s instead of 1.5-2.6 s. FORK=0 starts a
-# new Python for each kernel instead.
+# and painkit (deploy/voila/forkserver.py): pages render in 0.7-1.3 s instead of 1.2-2.1 s (make bench, quiet
+# 2-core machine). FORK=0 starts a new Python for each kernel instead.
 # PREHEAT=1 keeps one kernel per learner notebook already run (Voila's preheated pool): pages open at once,
 # for about 0.1 GB of memory per notebook (make bench prints all three render times).
 PREHEAT ?=

@@ -76,15 +76,20 @@ def _is_kernel(cmdline: list[str]) -> bool:
 
 
 def wait_pool_idle(server: subprocess.Popen, kernels: int, timeout: float = 600) -> None:
-    """Wait until the server has ``kernels`` kernel processes and none of them is busy (the pool is full)."""
+    """Wait until the server has ``kernels`` kernels and none of them is busy (the pool is full). A forked
+    kernel is a child of the fork server (its command line is the fork server's); its launcher, the process
+    Jupyter started, waits idle: both are looked at."""
     import psutil
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            children = [c for c in psutil.Process(server.pid).children(recursive=True)
-                        if c.status() != psutil.STATUS_ZOMBIE and _is_kernel(c.cmdline())]
-            if len(children) >= kernels and all(c.cpu_percent(interval=0.5) < 5 for c in children):
+            descendants = [c for c in psutil.Process(server.pid).children(recursive=True)
+                           if c.status() != psutil.STATUS_ZOMBIE]
+            launchers = [c for c in descendants if _is_kernel(c.cmdline())]
+            forked = [c for c in descendants if c.ppid() != server.pid and c not in launchers]
+            watched = launchers + forked
+            if len(launchers) >= kernels and all(c.cpu_percent(interval=0.5) < 5 for c in watched):
                 return
         except psutil.Error:  # a process ended while looked at: look again
             pass
@@ -100,9 +105,10 @@ def _cpu_s(process) -> float:
         return 0.0
 
 
-def render_s(url: str, server: subprocess.Popen | None = None) -> tuple[float, float]:
-    """Seconds until the whole page is read (it must hold the notebook's outputs), and the CPU seconds the
-    server and the kernels it started for this page used meanwhile (nan without ``server``)."""
+def render_s(url: str, server: subprocess.Popen | None = None) -> tuple[float, float, float]:
+    """Seconds until the whole page is read (it must hold the notebook's outputs), the CPU seconds the
+    server and the kernels it started for this page used meanwhile, and the memory (MB) those kernels hold
+    on their own (USS: without what they share with the fork server; nan without ``server``)."""
     import psutil
 
     proc = psutil.Process(server.pid) if server is not None else None
@@ -115,9 +121,14 @@ def render_s(url: str, server: subprocess.Popen | None = None) -> tuple[float, f
     if b"application/vnd.jupyter.widget-view+json" not in page and b"jp-OutputArea-output" not in page:
         raise RuntimeError(f"{url}: the page has no cell outputs ({len(page):,} bytes)")
     if proc is None:
-        return seconds, float("nan")
-    cpu = _cpu_s(proc) - cpu0 + sum(_cpu_s(c) for c in proc.children(recursive=True) if c.pid not in before)
-    return seconds, cpu
+        return seconds, float("nan"), float("nan")
+    new = [c for c in proc.children(recursive=True) if c.pid not in before]
+    cpu = _cpu_s(proc) - cpu0 + sum(_cpu_s(c) for c in new)
+    own = 0.0
+    for c in new:
+        with contextlib.suppress(psutil.Error):
+            own += c.memory_full_info().uss / 2**20
+    return seconds, cpu, own
 
 
 def wait_forkserver(server: subprocess.Popen, timeout: float = 120) -> None:
@@ -190,14 +201,17 @@ def main(names: list[str]) -> int:
           f"page (make app; best of {REPEATS}, with the CPU seconds of server and kernel); unforked = the same "
           f"with a new Python per kernel (make app FORK=0); preheated = served from Voila's kernel pool (make "
           f"app PREHEAT=1). Load average {load:.1f} on {os.cpu_count()} CPUs.")
-    print(f"{'notebook':28} {'cold s':>7} {'CPU s':>6} {'unforked s':>11} {'preheated s':>12} {'kernel MB':>10}   "
-          f"targets: <= {TARGET_RENDER_S:g} s, <= {TARGET_KERNEL_MB:g} MB")
+    print("kernel MB = resident memory of an ordinary kernel after Run All; forked MB = memory a cold page's "
+          "forked kernel (and its launcher) hold on their own after the render, the rest shared with the fork "
+          "server (one per Voila server).")
+    print(f"{'notebook':28} {'cold s':>7} {'CPU s':>6} {'unforked s':>11} {'preheated s':>12} {'kernel MB':>10} "
+          f"{'forked MB':>10}   targets: <= {TARGET_RENDER_S:g} s, <= {TARGET_KERNEL_MB:g} MB")
     for nb in notebooks:
         mb = kernel_mb(nb, home)
-        seconds, cpu = cold[nb]
+        seconds, cpu, own = cold[nb]
         flag = "" if seconds <= TARGET_RENDER_S and mb <= TARGET_KERNEL_MB else "   over target (cold)"
         w = f"{warm[nb]:12.2f}" if nb in warm else f"{'-':>12}"
-        print(f"{nb.stem:28} {seconds:7.1f} {cpu:6.1f} {unforked[nb][0]:11.1f} {w} {mb:10.0f}{flag}")
+        print(f"{nb.stem:28} {seconds:7.1f} {cpu:6.1f} {unforked[nb][0]:11.1f} {w} {mb:10.0f} {own:10.0f}{flag}")
     return 0
 
 

@@ -95,14 +95,16 @@ def stop(km, kc) -> None:
 
 
 def gone(pid: int, within: float = 10) -> bool:
+    """Whether process ``pid`` has ended (looked at until ``within`` seconds have passed)."""
     deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+    while True:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.1)
-    return False
 
 
 def test_a_forked_kernel_is_the_kernel_an_ordinary_start_gives(forkserver, tmp_path):
@@ -144,8 +146,11 @@ def test_interrupt_reaches_the_forked_kernel_and_shutdown_ends_it(forkserver, tm
     km, kc = start_kernel(tmp_path, forkserver[1])
     try:
         kernel_pid = probe(kc)["pid"]
-        msg_id = kc.execute("import time; time.sleep(60)")
-        time.sleep(1)
+        msg_id = kc.execute("import time; print('sleeping', flush=True); time.sleep(60)")
+        while True:  # interrupt the sleep itself, not the kernel's own work before it
+            message = kc.get_iopub_msg(timeout=20)
+            if message["msg_type"] == "stream" and "sleeping" in message["content"]["text"]:
+                break
         km.interrupt_kernel()  # Jupyter signals the launcher, which passes it on
         reply = kc.get_shell_msg(timeout=20)
         while reply["parent_header"].get("msg_id") != msg_id:
@@ -161,14 +166,78 @@ def test_interrupt_reaches_the_forked_kernel_and_shutdown_ends_it(forkserver, tm
         stop(km, kc)
 
 
-def test_the_forked_kernel_ends_when_its_launcher_is_killed(forkserver, tmp_path):
+def test_the_forked_kernel_ends_when_its_launcher_is_killed_even_while_busy(forkserver, tmp_path):
     km, kc = start_kernel(tmp_path, forkserver[1])
+    kernel_pid = probe(kc)["pid"]
     try:
-        kernel_pid = probe(kc)["pid"]
+        # a cell that holds the interpreter (a catastrophic regular expression): no Python thread of the
+        # kernel can act, so the server must end it
+        kc.execute("import re, time; print('busy', flush=True); time.sleep(0.5); re.match(r'(a+)+$', 'a' * 40 + 'b')")
+        while True:
+            message = kc.get_iopub_msg(timeout=20)
+            if message["msg_type"] == "stream" and "busy" in message["content"]["text"]:
+                break
+        time.sleep(1.5)  # past the cell's sleep: into the regular expression
         os.kill(km.provisioner.process.pid, signal.SIGKILL)  # no chance to pass anything on
-        assert gone(kernel_pid)  # its lifeline closed
+        assert gone(kernel_pid)
     finally:
         stop(km, kc)
+        if not gone(kernel_pid, within=0):  # failed: do not leave it spinning
+            os.kill(kernel_pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("cell, ends", [
+    ("child = subprocess.Popen(['sleep', '300']); print(child.pid)", "subprocess"),
+    ("atexit.register(pathlib.Path(MARKER).write_text, 'yes')", "exit handler"),
+])
+def test_shutdown_ends_the_kernels_subprocesses_or_runs_its_exit_handlers(forkserver, tmp_path, cell, ends):
+    """As for an ordinary kernel (both checked by hand against one): Jupyter's signals reach the kernel's whole
+    process group, so a subprocess ends with it (ipykernel ends it, then Jupyter terminates the group); and a
+    prompt end runs the atexit handlers (the notebook's and ipykernel's)."""
+    km, kc = start_kernel(tmp_path, forkserver[1])
+    marker = tmp_path / "exit-handler-ran"
+    try:
+        reply, out = run(kc, f"import atexit, pathlib, subprocess; MARKER = {str(marker)!r}\n{cell}")
+        assert reply["status"] == "ok"
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+        if ends == "subprocess":
+            assert gone(int(out))
+        else:
+            assert marker.read_text() == "yes"
+    finally:
+        stop(km, kc)
+
+
+def test_a_bad_request_leaves_the_server_serving_and_nothing_open(forkserver, tmp_path):
+    """A malformed request or a peer that says nothing is refused; the descriptors it sent are closed (a
+    later kernel must not inherit them)."""
+    path = forkserver[1]
+    read_end, write_end = os.pipe()
+    try:
+        for data in (b"not json", b"[1]", json.dumps({"argv": 5}).encode()):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as conn:
+                conn.settimeout(20)
+                conn.connect(path)
+                socket.send_fds(conn, [data], [read_end, read_end, read_end, read_end])
+                assert "refused" in json.loads(conn.recv(65536))
+        silent = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        silent.connect(path)  # and says nothing
+        started = time.monotonic()
+        km, kc = start_kernel(tmp_path, path)
+        try:
+            seen = probe(kc)
+            assert seen["ppid"] == forkserver[0].pid  # forked, not the fallback after a stalled server
+            assert time.monotonic() - started < 10
+            held = {os.path.realpath(f"/proc/{seen['pid']}/fd/{fd}") for fd in os.listdir(f"/proc/{seen['pid']}/fd")}
+            assert os.path.realpath(f"/proc/{os.getpid()}/fd/{read_end}") not in held
+        finally:
+            stop(km, kc)
+            silent.close()
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert forkserver[0].poll() is None
 
 
 def test_without_the_server_the_launcher_is_the_kernel(tmp_path):
@@ -194,10 +263,13 @@ def _ask(path: str, request: dict) -> dict:
 
 def test_the_server_refuses_a_kernel_of_another_python_or_import_path(forkserver, tmp_path):
     request = {"executable": sys.executable, "prefix": sys.prefix, "path": ["/elsewhere", *sys.path],
-               "argv": [], "env": {}, "cwd": str(tmp_path)}
+               "flags": list(sys.flags), "argv": [], "env": dict(os.environ), "cwd": str(tmp_path)}
     assert _ask(forkserver[1], request) == {"refused": "another Python or import path"}
+    request["path"] = sys.path
     assert _ask(forkserver[1], dict(request, executable="/usr/bin/python-other")) == \
         {"refused": "another Python or import path"}
+    hash_seed = dict(request["env"], PYTHONHASHSEED="12345")  # read by Python when it starts
+    assert _ask(forkserver[1], dict(request, env=hash_seed)) == {"refused": "another Python or import path"}
     assert forkserver[0].poll() is None  # and goes on serving
 
 

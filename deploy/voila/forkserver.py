@@ -6,28 +6,37 @@ largest share of the capstone's 3.4 s render (issue 17, bench/bench_app.py). Thi
 each kernel is a fork of it (copy-on-write: the imported modules' memory is shared, not copied). Forking a
 prepared interpreter is how SageMathCell starts its kernels, and what ipykernel pull request 410 (for Voila)
 tried from inside a running kernel, where the event loop made it fail: this server never starts an event loop,
-a ZMQ context or a Python thread, it only imports, so a fork of it starts a clean kernel.
+a ZMQ context or a Python thread, it only imports, so a fork of it starts a clean kernel (numpy's OpenBLAS
+starts native threads at import; it is made for forks, as every multiprocessing user relies on).
 
 ``voila.py`` (make app's Voila config) starts it with the server; ``kernels/python3/app_kernel.py`` asks it for
-each kernel and starts an ordinary kernel itself whenever the server is absent, still importing, refuses, or
-fails, so no page depends on it. ``make app FORK=0`` (``PAINKIT_KERNEL_FORK=0``) turns it off. Linux only.
+each kernel and starts an ordinary kernel itself whenever the server is absent, still importing, busy
+restarting or refuses (a kernel that fails after its fork ends as an ordinary kernel that fails would).
+``make app FORK=0`` (``PAINKIT_KERNEL_FORK=0``) turns it off. Linux only.
 
 Protocol, one Unix SEQPACKET connection per kernel in an owner-only folder, the peer's uid checked:
-- launcher -> server: JSON ``{"executable", "argv", "env", "cwd"}`` with four descriptors: the launcher's
-  stdin, stdout, stderr and a *lifeline* (the read end of a pipe whose write end only the launcher holds);
-- server -> launcher: ``{"pid": N}`` and, when that kernel ends, ``{"exit": code}``; or ``{"refused": why}``.
-The kernel ends when its lifeline closes, that is when its launcher ends however it ends, as an ordinary kernel
-ends with the process that started it. A kernel gets its launcher's environment, folder, arguments and output,
-its own random seeds (Python's ``random`` reseeds itself at a fork; numpy's global generator is reseeded here)
-and its own signal handlers. When painkit's files change (an edited module or data file) or an imported module's
-file does (a package upgraded), the server starts again from its own command, so no kernel runs code older
-than the files (kernels asked for meanwhile start the ordinary way).
+- launcher -> server: JSON ``{"executable", "prefix", "path", "flags", "argv", "env", "cwd"}`` with four
+  descriptors: the launcher's stdin, stdout, stderr and a *lifeline* (the read end of a pipe whose write end
+  only the launcher holds);
+- server -> launcher: ``{"pid": N}`` and, when that kernel ends, ``{"exit": code}``; or ``{"refused": why}``
+  (another interpreter, import path, flags, or start-up environment: hash seed, locale, thread pools).
+A kernel ends when its launcher ends, however it ends, as an ordinary kernel ends with the process that
+started it: the server watches each launcher's connection and kills the kernel's process group when it
+closes, and the kernel's own lifeline thread does the same if the server is gone. A kernel gets its
+launcher's environment, folder, arguments and output, a session of its own (Jupyter's interrupt and
+termination reach its subprocesses, as they do an ordinary kernel's), its own random seeds (Python's
+``random`` reseeds itself at a fork; numpy's global generator is reseeded here; str hashes share the server's
+seed) and its own signal handlers; its atexit handlers run when it ends. When painkit's files change (an
+edited module or data file) or an imported module's file does (a package upgraded), the server starts again
+from its own command, so no kernel runs code older than the files (kernels asked for meanwhile start the
+ordinary way).
 
 Run: ``python forkserver.py SOCKET_PATH`` (it ends when the process that started it ends).
 """
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import selectors
@@ -168,7 +177,7 @@ def run_kernel(request: dict, lifeline: int) -> int:
     if numpy is not None:
         numpy.random.seed()  # a fork would otherwise repeat its siblings' draws
 
-    def watch_lifeline() -> None:
+    def watch_lifeline() -> None:  # a second guard: the server also ends a kernel whose launcher ended
         while True:
             try:
                 if not os.read(lifeline, 1):
@@ -198,14 +207,23 @@ def run_kernel(request: dict, lifeline: int) -> int:
     return 0
 
 
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+
+
 def fork_kernel(request: dict, fds: list[int], server_files: list) -> int:
     """Fork; in the child close ``server_files`` (the server's sockets and selector), take the launcher's
-    stdio from ``fds`` and run the kernel. Returns the child's pid (in the server)."""
+    stdio from ``fds`` and run the kernel in a session of its own (as Jupyter starts a kernel: its signals
+    reach the kernel's own subprocesses, and no other kernel's). Returns the child's pid (in the server)."""
+    _flush()
     pid = os.fork()
     if pid:
         return pid
     code = 1
     try:
+        os.setsid()
         signal.set_wakeup_fd(-1)
         for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
@@ -216,24 +234,52 @@ def fork_kernel(request: dict, fds: list[int], server_files: list) -> int:
             os.dup2(fd, target)
         for fd in fds[:3]:
             os.close(fd)
+        os.set_inheritable(fds[3], False)  # the lifeline is this kernel's, not its subprocesses'
         code = run_kernel(request, fds[3])
     except BaseException:  # noqa: BLE001 - reported on the launcher's stderr; the launcher sees the exit code
         traceback.print_exc()
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001
-                pass
+        with contextlib.suppress(BaseException):
+            import atexit
+
+            atexit._run_exitfuncs()  # as at an ordinary kernel's end (ipykernel's and the notebook's handlers)
+        _flush()
         os._exit(code)
+
+
+def _environment(environ) -> dict:  # noqa: ANN001
+    """What a process reads from its environment when it starts (hash seed, locale, thread pools): a kernel
+    asking for different values must start the ordinary way."""
+    return {k: v for k, v in environ.items() if k.startswith(INTERPRETER_VARIABLES)}
+
+
+INTERPRETER_VARIABLES = ("PYTHON", "LANG", "LC_", "OMP_", "OPENBLAS_", "MKL_")
+
+
+def _check(request: object, fds: list[int], interpreter: dict) -> str:
+    """Why ``request`` cannot be served by a fork ("" when it can)."""
+    if len(fds) != 4:
+        return f"{len(fds)} descriptors (4 expected)"
+    if not isinstance(request, dict) or not isinstance(request.get("argv"), list) \
+            or not isinstance(request.get("env"), dict) or not isinstance(request.get("cwd"), str) \
+            or not all(isinstance(a, str) for a in request["argv"]) \
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in request["env"].items()):
+        return "malformed request"
+    if any(request.get(k) != v for k, v in interpreter.items()) \
+            or _environment(request["env"]) != _environment(os.environ):
+        return "another Python or import path"
+    return ""
 
 
 def serve(path: str) -> None:
     parent = os.getppid()
-    interpreter = {"executable": sys.executable, "prefix": sys.prefix, "path": list(sys.path)}
+    interpreter = {"executable": sys.executable, "prefix": sys.prefix, "path": list(sys.path),
+                   "flags": list(sys.flags)}
     preload()
     files = loaded_files()
     signature = code_signature(files)
+    gc.collect()
+    gc.freeze()  # the imported objects stay shared: a kernel's garbage collections do not copy their pages
 
     with contextlib.suppress(OSError):
         os.unlink(path)
@@ -254,7 +300,51 @@ def serve(path: str) -> None:
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, "accept")
     selector.register(wake_r, selectors.EVENT_READ, "wake")
-    kernels: dict[int, socket.socket] = {}
+    kernels: dict[int, socket.socket] = {}  # each kernel's launcher connection, watched: it closes when the
+    # launcher ends, however it ends, and then its kernel is ended (SIGKILL, as Jupyter's last resort)
+
+    def forget(pid: int) -> "socket.socket | None":
+        conn = kernels.pop(pid, None)
+        if conn is not None:
+            with contextlib.suppress(KeyError, ValueError):
+                selector.unregister(conn)
+        return conn
+
+    def accept() -> None:
+        conn, _ = listener.accept()
+        conn.settimeout(2)  # a peer that connects and says nothing is refused, not waited for
+        fds: list[int] = []
+        forked = False
+        try:
+            if _peer_uid(conn) != os.getuid():
+                _send(conn, {"refused": "another user"})
+                return
+            data, fds, _flags, _addr = socket.recv_fds(conn, MAX_MESSAGE, 4)
+            request = json.loads(data)
+            why = _check(request, fds, interpreter)
+            if not why and code_signature(files) != signature:
+                why = "code changed"
+            if why:
+                _send(conn, {"refused": why})
+                if why == "code changed":
+                    raise _Restart
+                return
+            server_files = [selector, listener, wake_r, wake_w, conn, *kernels.values()]
+            pid = fork_kernel(request, fds, server_files)
+            forked = True
+            kernels[pid] = conn
+            selector.register(conn, selectors.EVENT_READ, pid)
+            _send(conn, {"pid": pid})
+        except _Restart:
+            raise
+        except Exception as error:  # noqa: BLE001 - a malformed request or a failed fork: refuse, keep serving
+            _send(conn, {"refused": type(error).__name__})
+        finally:
+            for fd in fds:
+                os.close(fd)
+            if not forked:
+                conn.close()
+
     try:
         while os.getppid() == parent:
             for key, _ in selector.select(timeout=1.0):
@@ -262,42 +352,13 @@ def serve(path: str) -> None:
                     with contextlib.suppress(OSError):
                         while wake_r.recv(512):
                             pass
-                    continue
-                conn, _ = listener.accept()
-                try:
-                    if _peer_uid(conn) != os.getuid():
-                        _send(conn, {"refused": "another user"})
-                        conn.close()
-                        continue
-                    data, fds, _flags, _addr = socket.recv_fds(conn, MAX_MESSAGE, 4)
-                    request = json.loads(data)
-                    if len(fds) != 4:
-                        why = f"{len(fds)} descriptors (4 expected)"
-                    elif any(request.get(k) != v for k, v in interpreter.items()):
-                        why = "another Python or import path"
-                    elif code_signature(files) != signature:
-                        why = "code changed"
-                    else:
-                        why = ""
-                    if why:
-                        _send(conn, {"refused": why})
-                        for fd in fds:
-                            os.close(fd)
-                        conn.close()
-                        if why == "code changed":  # start again with the files as they are now
-                            selector.close()
-                            listener.close()
-                            os.unlink(path)
-                            os.execv(sys.executable, [sys.executable, str(Path(__file__).resolve()), path])
-                        continue
-                    pid = fork_kernel(request, fds, [selector, listener, wake_r, wake_w, conn, *kernels.values()])
-                    for fd in fds:
-                        os.close(fd)
-                    kernels[pid] = conn
-                    _send(conn, {"pid": pid})
-                except (OSError, ValueError) as error:  # a malformed request: refuse it, keep serving
-                    _send(conn, {"refused": type(error).__name__})
-                    conn.close()
+                elif key.data == "accept":
+                    accept()
+                else:  # a launcher's connection: readable only when it closed (launchers send nothing more)
+                    pid = key.data
+                    forget(pid).close()
+                    with contextlib.suppress(OSError):
+                        os.killpg(pid, signal.SIGKILL)
             while True:  # reap every ended kernel (also those forked before a restart) and tell its launcher
                 try:
                     pid, status = os.waitpid(-1, os.WNOHANG)
@@ -305,13 +366,24 @@ def serve(path: str) -> None:
                     break
                 if pid == 0:
                     break
-                conn = kernels.pop(pid, None)
+                conn = forget(pid)
                 if conn is not None:
                     _send(conn, {"exit": os.waitstatus_to_exitcode(status)})
                     conn.close()
+    except _Restart:  # painkit or a package changed: start again with the files as they are now
+        _flush()
+        selector.close()
+        listener.close()
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.execv(sys.executable, [sys.executable, str(Path(__file__).resolve()), path])
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
+
+
+class _Restart(Exception):
+    """The code the server imported is older than its files."""
 
 
 if __name__ == "__main__":

@@ -33,10 +33,11 @@ def forked_kernel(path: str) -> "int | None":
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         conn.settimeout(10)
         conn.connect(path)
-        request = {"executable": sys.executable, "prefix": sys.prefix, "path": sys.path,
+        request = {"executable": sys.executable, "prefix": sys.prefix, "path": sys.path, "flags": list(sys.flags),
                    "argv": sys.argv[1:], "env": dict(os.environ), "cwd": os.getcwd()}
         socket.send_fds(conn, [json.dumps(request).encode()], [0, 1, 2, lifeline_r])
         reply = json.loads(conn.recv(65536) or b"{}")
+        reply = reply if isinstance(reply, dict) else {}
     except (OSError, ValueError):
         reply = {}
     finally:
@@ -44,11 +45,12 @@ def forked_kernel(path: str) -> "int | None":
     pid = reply.get("pid")
     if not isinstance(pid, int):
         os.close(lifeline_w)
+        conn.close()
         return None
 
     def forward(signum, _frame):  # noqa: ANN001 - Jupyter signals this process; the kernel is elsewhere
         try:
-            os.kill(pid, signum)
+            os.killpg(pid, signum)  # the kernel leads a session of its own, with its subprocesses
         except OSError:
             pass
 
@@ -66,7 +68,11 @@ def forked_kernel(path: str) -> "int | None":
         except OSError:
             message = b""
         if message:
-            return int(json.loads(message).get("exit", 1))
+            code = int(json.loads(message).get("exit", 1))
+            if code < 0:  # ended by a signal: end by the same signal, as Jupyter expects of a kernel
+                signal.signal(-code, signal.SIG_DFL)
+                os.kill(os.getpid(), -code)
+            return code
         if message == b"":  # the server ended before the kernel: watch the kernel itself
             try:
                 os.kill(pid, 0)
@@ -82,7 +88,7 @@ def forked_kernel(path: str) -> "int | None":
 server = __import__("os").environ.get("PAINKIT_KERNEL_FORKSERVER")
 code = forked_kernel(server) if server and sys.platform.startswith("linux") else None
 if code is not None:
-    sys.exit(code)
+    sys.exit(code if code >= 0 else 1)
 
 sys.modules["debugpy"] = None  # `import debugpy` now fails, and ipykernel runs without a debugger
 
