@@ -19,9 +19,12 @@ from ..errors import PainkitError
 # labels, name, descriptions, columns or disabled state change; on_change(inputs) runs when the learner changes
 # an input, show_checked(inputs) when the synced ``trait`` changes in Python.
 _JS = r"""
-let groups = 0;
 function renderGroup(model, el, kind, type, trait, onChange, showChecked) {
-  const name = `painkit-${kind}-${Date.now().toString(36)}-${groups++}`;
+  // ids unique in the page, so that each label names its own input: every widget model loads this module
+  // afresh, so a counter must live on the page, not in the module (a per-module one drew groups rendered in
+  // the same millisecond with the same ids, and their inputs lost their names)
+  const groups = (globalThis.__painkitChoiceGroups = (globalThis.__painkitChoiceGroups || 0) + 1);
+  const name = `painkit-${kind}-${groups}-${Math.random().toString(36).slice(2, 8)}`;
   const fieldset = document.createElement("fieldset");
   fieldset.className = `painkit-choice-group painkit-${kind}-group`;
   const legend = document.createElement("legend");

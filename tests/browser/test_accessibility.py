@@ -55,17 +55,38 @@ def test_no_serious_violations_and_a_visible_focus_ring_in_app_mode(voila_page, 
     draws shows a visible ring (one page load for both, the notebook's shared Voila page, first)."""
     ours, _host = axe_violations(voila_page)
     assert ours == [], "\n".join(f"{v['impact']} {v['rule']}: {v['target']} {v['html']}" for v in ours)
+    _check_own_labels(voila_page)
     _check_focus_rings(voila_page)
+
+
+def _check_own_labels(page) -> None:
+    """Every tick box and radio button painkit draws, shown or in a tab not yet opened, has an id no other
+    element has and exactly one label with words (axe-core looks only at what is shown, and no longer at
+    duplicate ids: a repeated id gives the second input no name, WCAG 1.3.1 and 4.1.2)."""
+    found = page.evaluate("""() => {
+      const counts = {};
+      document.querySelectorAll('[id]').forEach(e => counts[e.id] = (counts[e.id] || 0) + 1);
+      const inputs = Array.from(document.querySelectorAll('.painkit-choice-group input'));
+      return {inputs: inputs.length,
+              repeated: Object.keys(counts).filter(id => counts[id] > 1 && id.startsWith('painkit-')),
+              unnamed: inputs.filter(i => i.labels.length !== 1 || !i.labels[0].textContent.trim())
+                             .map(i => i.id)};
+    }""")
+    assert found["repeated"] == [] and found["unnamed"] == [], found
 
 
 def _tab_until(page, js_test: str, limit: int = 80, key: str = "Tab") -> None:
     """Press ``key`` (Tab, or Shift+Tab to go back) until the focused element passes ``js_test`` (a function
     of document.activeElement)."""
+    path = []
     for _ in range(limit):
         page.keyboard.press(key)
         if page.evaluate(f"() => ({js_test})(document.activeElement)"):
             return
-    raise AssertionError(f"{key} never reached an element where {js_test}")
+        path.append(page.evaluate("el => `${el.tagName}:${(el.labels && el.labels[0] ? el.labels[0].innerText "
+                                  ": el.innerText || el.value || '').slice(0, 30)}`", page.evaluate_handle(
+                                      "() => document.activeElement")))
+    raise AssertionError(f"{key} never reached an element where {js_test}; focus went through {path}")
 
 
 def test_keyboard_only_foundations_self_check(page, voila_server):
@@ -255,6 +276,8 @@ def test_keyboard_only_plan_builder(page, voila_server, voila_home):
             page.keyboard.press("ArrowRight")
         assert _focused(page)["text"] == tab
         page.keyboard.press("Enter")
+        # the panel is drawn when first shown: Tab before it is drawn would pass it by
+        builder.locator(".painkit-choice-option", has_text=item).first.wait_for(state="visible", timeout=20_000)
         _tab_until(page, _labelled("checkbox", item), limit=12)
         page.keyboard.press("Space")
         page.wait_for_timeout(300)

@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 
 from .conftest import per_notebook
-from .test_accessibility import LEARNER_NOTEBOOKS, axe_violations
+from .test_accessibility import LEARNER_NOTEBOOKS, _check_own_labels, axe_violations
 
 
 @pytest.mark.parametrize("name", per_notebook(LEARNER_NOTEBOOKS))
 def test_no_serious_violations_in_jupyterlab(lab_page, name):
     ours, _host = axe_violations(lab_page)
     assert ours == [], "\n".join(f"{v['impact']} {v['rule']}: {v['target']} {v['html']}" for v in ours)
+    _check_own_labels(lab_page)
