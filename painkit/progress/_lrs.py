@@ -40,8 +40,12 @@ MAX_DELAY_S = 600.0        # ... doubling per failed try, never longer than this
 IDLE_WAKE_S = 60.0         # with nothing due, look again at least this often
 
 
-def backoff(tries: int, *, base: float = BASE_DELAY_S, cap: float = MAX_DELAY_S) -> float:
-    """Seconds to wait after the ``tries``-th failure: base * 2**(tries-1), capped, jittered 50-100%."""
+def backoff(tries: int, *, base: Optional[float] = None, cap: Optional[float] = None) -> float:
+    """Seconds to wait after the ``tries``-th failure: base * 2**(tries-1), capped, jittered 50-100%.
+    ``base`` and ``cap`` default to BASE_DELAY_S and MAX_DELAY_S as they are when called (a default bound
+    when the function was defined would ignore a changed setting)."""
+    base = BASE_DELAY_S if base is None else base
+    cap = MAX_DELAY_S if cap is None else cap
     return min(cap, base * 2 ** max(0, tries - 1)) * (0.5 + random.random() / 2)
 
 

@@ -127,6 +127,16 @@ def test_lrs_down_keeps_statements_queued_with_a_later_try(tmp_path):
     assert st.queued == 4 and st.failing == 4 and st.next_try > datetime.now(timezone.utc).isoformat()
 
 
+def test_backoff_follows_the_delay_settings_as_they_are_when_called(monkeypatch):
+    """base * 2**(tries-1), jittered to 50-100%, capped: read from the module's settings at each call, so a
+    deployment (or a test) that changes them is obeyed."""
+    monkeypatch.setattr(_lrs, "BASE_DELAY_S", 60.0)
+    assert all(30.0 <= _lrs.backoff(1) <= 60.0 for _ in range(50))
+    assert all(120.0 <= _lrs.backoff(3) <= 240.0 for _ in range(50))
+    monkeypatch.setattr(_lrs, "MAX_DELAY_S", 100.0)
+    assert all(50.0 <= _lrs.backoff(3) <= 100.0 for _ in range(50))
+
+
 def test_a_down_lrs_is_not_tried_again_before_the_backoff_even_for_new_attempts(monkeypatch, tmp_path):
     monkeypatch.setattr(_lrs, "BASE_DELAY_S", 60.0)     # the first retry is 30-60 s away
     with ProgressStore(tmp_path / "p.sqlite", outbox=True) as store:
