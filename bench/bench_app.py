@@ -190,7 +190,8 @@ def main(names: list[str]) -> int:
     for fork, figures in ((True, cold), (False, unforked)):
         with voila(home, preheat=False, fork=fork) as (base, server):
             render_s(f"{base}/voila/render/{notebooks[0].name}")  # the first page compiles the templates
-            load = os.getloadavg()[0] if fork else load
+            if fork:  # the load the printed (make app) figures were taken under
+                load = os.getloadavg()[0]
             for nb in notebooks:
                 figures[nb] = min(render_s(f"{base}/voila/render/{nb.name}", server) for _ in range(REPEATS))
     if preheat_too:

@@ -64,6 +64,8 @@ PRELOAD = (
 LAZY_PACKAGES = ("painkit.widgets",)  # every name in their __all__ is loaded
 WATCHED_SUFFIXES = {".py", ".yaml", ".yml", ".json", ".csv", ".toml", ".txt"}
 MAX_MESSAGE = 1 << 20  # the launcher's request: its environment is the largest part
+# read by a process when it starts (hash seed, locale, thread pools): a kernel's must match the server's
+INTERPRETER_VARIABLES = ("PYTHON", "LANG", "LC_", "OMP_", "OPENBLAS_", "MKL_")
 
 
 # Modules that look at import time where they run see a Jupyter kernel, as they will once forked (pandas shows
@@ -116,23 +118,28 @@ def _import_all() -> None:
                 pass
 
 
+def _newest(files) -> int:  # noqa: ANN001
+    """The newest modification time among ``files``; -1 when one is gone (changed as surely as a newer one)."""
+    newest = 0
+    for name in files:
+        try:
+            newest = max(newest, os.stat(name).st_mtime_ns)
+        except OSError:
+            return -1
+    return newest
+
+
 def painkit_signature() -> tuple[int, int]:
     """(number of files, newest modification) over painkit's modules and data: a change means the imported
     painkit is older than its files."""
     package = sys.modules.get("painkit")
     if package is None or not getattr(package, "__file__", None):
         return (0, 0)
-    count = newest = 0
-    for folder, dirs, files in os.walk(Path(package.__file__).parent):
+    files = []
+    for folder, dirs, names in os.walk(Path(package.__file__).parent):
         dirs[:] = [d for d in dirs if d != "__pycache__"]
-        for name in files:
-            if os.path.splitext(name)[1] in WATCHED_SUFFIXES:
-                try:
-                    newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime_ns)
-                except OSError:
-                    continue
-                count += 1
-    return count, newest
+        files += [os.path.join(folder, n) for n in names if os.path.splitext(n)[1] in WATCHED_SUFFIXES]
+    return len(files), _newest(files)
 
 
 def loaded_files() -> list[str]:
@@ -143,14 +150,7 @@ def loaded_files() -> list[str]:
 def code_signature(files: list[str]) -> tuple:
     """painkit's signature and the newest modification among ``files``: a change means a kernel forked now
     would run code older than the files (a later lazy import would mix the two)."""
-    newest = 0
-    for name in files:
-        try:
-            newest = max(newest, os.stat(name).st_mtime_ns)
-        except OSError:
-            newest = -1  # a file removed: a package was upgraded or uninstalled
-            break
-    return painkit_signature(), newest
+    return painkit_signature(), _newest(files)
 
 
 def _send(conn: socket.socket, message: dict) -> None:
@@ -252,8 +252,6 @@ def _environment(environ) -> dict:  # noqa: ANN001
     asking for different values must start the ordinary way."""
     return {k: v for k, v in environ.items() if k.startswith(INTERPRETER_VARIABLES)}
 
-
-INTERPRETER_VARIABLES = ("PYTHON", "LANG", "LC_", "OMP_", "OPENBLAS_", "MKL_")
 
 
 def _check(request: object, fds: list[int], interpreter: dict) -> str:

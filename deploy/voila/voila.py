@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,11 +85,7 @@ def start_forkserver(environ=os.environ) -> "subprocess.Popen | None":
             server.wait(5)
         except subprocess.TimeoutExpired:
             server.kill()
-        for name in (path, folder):
-            try:
-                os.unlink(name) if name == path else os.rmdir(name)
-            except OSError:
-                pass
+        shutil.rmtree(folder, ignore_errors=True)  # the socket, if the server could not remove it
 
     atexit.register(stop)
     environ["PAINKIT_KERNEL_FORKSERVER"] = path
